@@ -1,0 +1,210 @@
+"""The nouns of a bank: patterns, their questions and choices, what verifies them.
+
+Every object keeps the :class:`Location` of the YAML node it came from, so a
+message about it can start ``FILE:LINE:COLUMN:`` without a second lookup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from generator.errors import Location
+
+MODES = ("challenge", "practice")
+TYPES = (
+    "conceptual",
+    "predict-output",
+    "model-choice",
+    "hyperparameter",
+    "metrics",
+    "debugging",
+    "code",
+    "other",
+)
+DIFFICULTIES = ("easy", "medium", "intermediate", "hard", "advanced", "expert")
+EXPECTS = ("stdout", "error")
+MATCHES = ("exact", "last-line", "regex")
+
+#: Difficulty words grouped into the three bands the site's Test mode draws from.
+DIFFICULTY_BAND = {
+    "easy": "easy",
+    "medium": "medium",
+    "intermediate": "medium",
+    "hard": "hard",
+    "advanced": "hard",
+    "expert": "hard",
+}
+
+
+@dataclass(frozen=True)
+class Defaults:
+    """Bank-wide defaults for questions and runs (``defaults:`` in bank.yaml)."""
+
+    time_limit: int = 120
+    attempts: int = 2
+    timeout: float = 30
+    runs: int = 2
+    memory_mb: int = 4096
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What ``bank/bank.yaml`` says; every field has a default when the file is absent."""
+
+    title: str = "Pattern Practice"
+    description: str = ""
+    defaults: Defaults = field(default_factory=Defaults)
+    python: str | None = None
+    """Interpreter for snippets; None means the one qbank runs in."""
+    theme: str | None = None
+    """Folder of templates/assets overriding the defaults, relative to the bank."""
+    location: Location | None = None
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One answer option; letters are assigned at render time, never stored."""
+
+    text: str
+    correct: bool
+    why: str | None
+    location: Location
+
+
+@dataclass(frozen=True)
+class Step:
+    """One numbered step of a worked solution."""
+
+    title: str
+    body: str
+    location: Location
+
+
+@dataclass(frozen=True)
+class Solution:
+    """A worked solution: steps and a quick check (``{answer}`` names the letter)."""
+
+    steps: tuple[Step, ...]
+    quick_check: str | None
+    location: Location
+
+
+@dataclass(frozen=True)
+class Verify:
+    """How a question's code is checked, with bank defaults already applied."""
+
+    expect: str
+    output: str | None
+    """Expected stdout; None means the correct choice's text."""
+    error: str | None
+    setup: str
+    requires: tuple[str, ...]
+    resources: tuple[str, ...]
+    timeout: float
+    runs: int
+    match: str
+    memory_mb: int
+    location: Location
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question of a pattern, as the author wrote it plus resolved defaults."""
+
+    id: str
+    pattern_id: str
+    mode: str
+    type: str
+    difficulty: str
+    title: str
+    prompt: str
+    choices: tuple[Choice, ...]
+    location: Location
+    time_limit: int | None = None
+    """Seconds; challenge questions only."""
+    attempts: int | None = None
+    """Challenge questions only."""
+    code: str | None = None
+    language: str = "python"
+    shuffle: bool = False
+    hint: str | None = None
+    solution: Solution | None = None
+    common_mistakes: tuple[str, ...] = ()
+    verify: Verify | None = None
+    """Set when the code is executed (always for predict-output)."""
+
+    @property
+    def correct(self) -> Choice:
+        """The one correct choice (lint guarantees there is exactly one)."""
+        return next(choice for choice in self.choices if choice.correct)
+
+    @property
+    def correct_index(self) -> int:
+        """Position of the correct choice in the author's order."""
+        return next(i for i, choice in enumerate(self.choices) if choice.correct)
+
+    @property
+    def expected_output(self) -> str:
+        """What the program must print: ``verify.output`` or the correct choice's text."""
+        if self.verify is not None and self.verify.output is not None:
+            return self.verify.output
+        return self.correct.text
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """One pattern file: a lesson and its questions."""
+
+    id: str
+    title: str
+    topic: str
+    topic_slug: str
+    questions: tuple[Question, ...]
+    path: Path
+    location: Location
+    tags: tuple[str, ...] = ()
+    minutes: int | None = None
+    badge: str | None = None
+    intro: str = ""
+
+    def challenge(self) -> tuple[Question, ...]:
+        """The questions of Challenge mode, in the author's order."""
+        return tuple(q for q in self.questions if q.mode == "challenge")
+
+    def practice(self) -> tuple[Question, ...]:
+        """The questions of Practice mode, in the author's order."""
+        return tuple(q for q in self.questions if q.mode == "practice")
+
+
+@dataclass(frozen=True)
+class Bank:
+    """A whole bank: its settings and every pattern, sorted by file path."""
+
+    root: Path
+    settings: Settings
+    patterns: tuple[Pattern, ...]
+
+    def questions(self) -> Iterator[Question]:
+        """Every question of every pattern, in file order."""
+        for pattern in self.patterns:
+            yield from pattern.questions
+
+    def executed(self) -> Iterator[Question]:
+        """The questions whose code is run by ``verify``."""
+        return (q for q in self.questions() if q.verify is not None)
+
+    def topics(self) -> dict[str, list[Pattern]]:
+        """Patterns grouped by topic display name, in file order."""
+        grouped: dict[str, list[Pattern]] = {}
+        for pattern in self.patterns:
+            grouped.setdefault(pattern.topic, []).append(pattern)
+        return grouped
+
+    def pattern(self, pattern_id: str) -> Pattern:
+        """The pattern with this id (KeyError when there is none)."""
+        for pattern in self.patterns:
+            if pattern.id == pattern_id:
+                return pattern
+        raise KeyError(pattern_id)
