@@ -107,6 +107,8 @@ class Verify:
     match: str
     memory_mb: int
     location: Location
+    setup_location: Location | None = None
+    """Where the first line of ``setup`` was written, for mapping tracebacks."""
 
 
 @dataclass(frozen=True)
@@ -134,6 +136,8 @@ class Question:
     common_mistakes: tuple[str, ...] = ()
     verify: Verify | None = None
     """Set when the code is executed (always for predict-output)."""
+    code_location: Location | None = None
+    """Where the first line of ``code`` was written, for mapping tracebacks."""
 
     @property
     def correct(self) -> Choice:

@@ -1,0 +1,92 @@
+"""Command line: parse arguments, run one command, pick the exit code.
+
+Exit codes: 0 everything holds; 1 the content has a failure; 2 the tool could not run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from generator import __version__, cli
+from generator.errors import ToolError
+
+
+def _jobs(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _shard(text: str) -> tuple[int, int]:
+    try:
+        k, n = (int(part) for part in text.split("/"))
+    except ValueError:
+        raise argparse.ArgumentTypeError("write K/N, e.g. 1/4") from None
+    if not 1 <= k <= n:
+        raise argparse.ArgumentTypeError("K/N needs 1 <= K <= N")
+    return k, n
+
+
+def parser() -> argparse.ArgumentParser:
+    """The ``qbank`` argument parser."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("bank", nargs="?", default="bank", type=Path, help="bank folder or file")
+    common.add_argument("--jobs", type=_jobs, default=os.cpu_count() or 1, help="parallel runs")
+    common.add_argument("--no-cache", action="store_true", help="ignore cached results")
+    common.add_argument(
+        "--strict", action="store_true", help="missing requirements fail instead of warn"
+    )
+    common.add_argument(
+        "--only", action="append", default=[], metavar="ID", help="a pattern or question id"
+    )
+    common.add_argument("--shard", type=_shard, metavar="K/N", help="run the K-th of N slices")
+    common.add_argument("--report", type=Path, metavar="FILE", help="write the JSON report")
+    common.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML")
+    common.add_argument("--format", choices=("text", "json", "github"), default="text")
+
+    top = argparse.ArgumentParser(
+        prog="qbank", description="Validate, verify and render quiz question banks."
+    )
+    top.add_argument("--version", action="version", version=f"qbank {__version__}")
+    commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("validate", parents=[common], help="schema + lint, no execution")
+    commands.add_parser(
+        "verify", parents=[common], help="validate, then run and check every snippet"
+    )
+    build = commands.add_parser("build", parents=[common], help="validate, verify, render the site")
+    build.add_argument("--out", type=Path, default=Path("site"), help="site folder")
+    build.add_argument("--theme", type=Path, help="folder of templates overriding the defaults")
+    commands.add_parser("fetch", parents=[common], help="download declared resources")
+    report = commands.add_parser("report", help="work with JSON reports")
+    report_commands = report.add_subparsers(dest="report_command", required=True)
+    merge = report_commands.add_parser("merge", help="merge shard reports into one")
+    merge.add_argument("reports", nargs="+", type=Path)
+    merge.add_argument("-o", "--output", type=Path, required=True)
+    merge.add_argument("--junit", type=Path, metavar="FILE")
+    merge.add_argument("--format", choices=("text", "json", "github"), default="text")
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``qbank``; return the exit code."""
+    try:
+        args = parser().parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on bad arguments, 0 on --help
+        return int(exc.code or 0)
+    try:
+        return cli.run(args)
+    except ToolError as exc:
+        print(f"qbank: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("qbank: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,124 @@
+"""The commands: validate, verify, build, fetch, report merge.
+
+Each gathers an :class:`Outcome`, hands it to the reporters once, and turns it
+into an exit code; content problems never raise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from generator import report
+from generator.bank import load_bank
+from generator.errors import Diagnostic, ToolError
+from generator.model import Bank, Question
+from generator.report import Outcome
+from generator.select import select
+
+
+def _finish(outcome: Outcome, args: argparse.Namespace) -> int:
+    """Report once, in every requested form, and pick the exit code."""
+    report.emit(outcome, args.format)
+    if getattr(args, "report", None):
+        report.write_json(outcome, args.report)
+    if getattr(args, "junit", None):
+        report.write_junit(outcome, args.junit)
+    return 1 if outcome.failed() else 0
+
+
+def _validate(args: argparse.Namespace, command: str) -> tuple[Bank, list[Question], Outcome]:
+    bank, diagnostics = load_bank(args.bank)
+    questions = select(bank, args.only, args.shard)
+    chosen = {(q.pattern_id, q.id) for q in questions}
+    filtered = args.only or args.shard
+    if filtered:
+        diagnostics = [
+            d for d in diagnostics if (d.pattern, d.question) in chosen or d.question is None
+        ]
+    records = report.results_for_validation(
+        ((q.pattern_id, q.id, q.location) for q in questions), diagnostics
+    )
+    outcome = Outcome(command, records, diagnostics, strict=args.strict)
+    return bank, questions, outcome
+
+
+def validate(args: argparse.Namespace) -> int:
+    """Schema and lint, no code run."""
+    _, _, outcome = _validate(args, "validate")
+    return _finish(outcome, args)
+
+
+def verify(args: argparse.Namespace) -> int:
+    """Validate, then run every snippet and check its answer key."""
+    from generator.verify import verify_questions
+
+    bank, questions, outcome = _validate(args, "verify")
+    invalid = {(r.pattern, r.question) for r in outcome.results if r.status == "invalid"}
+    runnable = [q for q in questions if (q.pattern_id, q.id) not in invalid]
+    verified = verify_questions(bank, runnable, args)
+    outcome = _merge_verified(outcome, verified.results, verified.isolation)
+    return _finish(outcome, args)
+
+
+def _merge_verified(outcome: Outcome, results: list, isolation: str) -> Outcome:  # type: ignore[type-arg]
+    by_id = {(r.pattern, r.question): r for r in results}
+    merged = [by_id.get((r.pattern, r.question), r) for r in outcome.results]
+    return Outcome(outcome.command, merged, outcome.diagnostics, outcome.strict, isolation)
+
+
+def build(args: argparse.Namespace) -> int:
+    """Validate, verify and render the site; the old site stays unless the build succeeds."""
+    from generator.verify import verify_questions
+
+    bank, questions, outcome = _validate(args, "build")
+    outcome.command = "build"
+    if not outcome.failed():
+        verified = verify_questions(bank, questions, args)
+        outcome = _merge_verified(outcome, verified.results, verified.isolation)
+    if outcome.failed():
+        code = _finish(outcome, args)
+        print(f"site not written: {args.out} is unchanged", file=sys.stderr)
+        return code
+    from generator.publish import publish
+    from generator.render import render_site
+
+    results = {r.question: r for r in outcome.results}
+    theme = args.theme or (bank.root / bank.settings.theme if bank.settings.theme else None)
+    if theme is not None and not theme.is_dir():
+        raise ToolError(f"theme folder not found: {theme}")
+    publish(lambda tmp: render_site(bank, tmp, results, theme), args.out)
+    code = _finish(outcome, args)
+    print(f"site written to {args.out}/", file=sys.stderr)
+    return code
+
+
+def fetch(args: argparse.Namespace) -> int:
+    """Download declared resources that are missing from the local cache."""
+    from generator.resources import fetch_missing
+
+    _, questions, outcome = _validate(args, "fetch")
+    diagnostics: list[Diagnostic] = fetch_missing(questions)
+    outcome.diagnostics += diagnostics
+    return _finish(outcome, args)
+
+
+def report_merge(args: argparse.Namespace) -> int:
+    """Merge shard reports into one."""
+    outcome = report.merge(args.reports)
+    report.write_json(outcome, args.output)
+    if args.junit:
+        report.write_junit(outcome, args.junit)
+    report.emit(outcome, args.format)
+    return 1 if outcome.failed() else 0
+
+
+def run(args: argparse.Namespace) -> int:
+    """Dispatch to the command the arguments name."""
+    if args.command == "report":
+        return report_merge(args)
+    if not Path(args.bank).exists():
+        raise ToolError(f"bank not found: {args.bank}")
+    commands = {"validate": validate, "verify": verify, "build": build, "fetch": fetch}
+    return commands[args.command](args)

@@ -1,0 +1,261 @@
+"""Rules beyond the schema, one small function each.
+
+A rule takes a pattern and the document it came from (for positions of nodes
+the model does not keep) and yields diagnostics. Bank-wide rules see every
+pattern at once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+
+import markdown
+
+from generator.errors import Diagnostic, Location
+from generator.loader import Document, NodePath
+from generator.model import Pattern, Question
+
+Rule = Callable[[Pattern, Document], Iterable[Diagnostic]]
+BankRule = Callable[[Sequence[tuple[Pattern, Document]]], Iterable[Diagnostic]]
+
+LETTERS = "ABCDEFGH"
+
+#: Hand-written answer letters: "Option B", "= B [OK]", "-> Option D", "answer is C".
+_LETTER = re.compile(
+    r"(?:\b[Oo]ption\s+(?P<a>[A-H])\b"
+    r"|(?:=|->|→|=>)\s*(?P<b>[A-H])(?=\s*(?:\[OK\]|$|[.,;:!?)\]]))"
+    r"|\b[Aa]nswer(?:\s+is)?\s*:?\s+(?P<c>[A-H])(?=\s*(?:\[OK\]|$|[.,;:!?)\]])))",
+    re.MULTILINE,
+)
+_TAGS = re.compile(r"<[^>]*>|&nbsp;|\s")
+_CHALLENGE_ONLY = ("time_limit", "attempts")
+
+
+def _problem(location: Location, message: str, pattern: Pattern, q: Question | None) -> Diagnostic:
+    return Diagnostic(location, "invalid", message, pattern.id, q.id if q else None)
+
+
+def _indexed(pattern: Pattern) -> Iterator[tuple[NodePath, Question]]:
+    for i, question in enumerate(pattern.questions):
+        yield ("questions", i), question
+
+
+def one_correct_choice(pattern: Pattern, doc: Document) -> Iterator[Diagnostic]:
+    """Exactly one choice has ``correct: true``."""
+    for path, q in _indexed(pattern):
+        correct = [i for i, choice in enumerate(q.choices) if choice.correct]
+        if not correct:
+            yield _problem(
+                doc.at((*path, "choices"), key=True),
+                "no choice is marked `correct: true`; mark exactly one",
+                pattern,
+                q,
+            )
+        for extra in correct[1:]:
+            first = LETTERS[correct[0]]
+            yield _problem(
+                doc.at((*path, "choices", extra, "correct"), key=True),
+                f"more than one correct choice ({first} is already correct); mark exactly one",
+                pattern,
+                q,
+            )
+
+
+def distinct_choices(pattern: Pattern, doc: Document) -> Iterator[Diagnostic]:
+    """No two choices of a question have the same text."""
+    for q in pattern.questions:
+        seen: dict[str, int] = {}
+        for i, choice in enumerate(q.choices):
+            key = choice.text.strip()
+            if key in seen:
+                yield _problem(
+                    choice.location,
+                    f"choice {LETTERS[i]} has the same text as choice {LETTERS[seen[key]]}",
+                    pattern,
+                    q,
+                )
+            seen.setdefault(key, i)
+
+
+def predict_output_has_code(pattern: Pattern, doc: Document) -> Iterator[Diagnostic]:
+    """``predict-output`` questions have code; ``verify`` needs code too."""
+    for path, q in _indexed(pattern):
+        if q.code is None and q.type == "predict-output":
+            yield _problem(
+                doc.at((*path, "type")),
+                "a predict-output question needs `code` (it is run to check the answer)",
+                pattern,
+                q,
+            )
+        elif q.code is None and (*path, "verify") in doc.values:
+            yield _problem(
+                doc.at((*path, "verify"), key=True),
+                "`verify` needs `code` to run",
+                pattern,
+                q,
+            )
+
+
+def verify_settings_agree(pattern: Pattern, doc: Document) -> Iterator[Diagnostic]:
+    """``expect: error`` goes with ``error``; regexes compile."""
+    for path, q in _indexed(pattern):
+        v = q.verify
+        if v is None:
+            continue
+        vpath = (*path, "verify")
+        if v.expect == "error" and v.error is None:
+            yield _problem(
+                doc.at((*vpath, "expect")),
+                "`expect: error` needs `error:` (the last line of the expected traceback)",
+                pattern,
+                q,
+            )
+        if v.expect == "stdout" and v.error is not None:
+            yield _problem(
+                doc.at((*vpath, "error"), key=True),
+                "`error` is only used with `expect: error`",
+                pattern,
+                q,
+            )
+        if v.match == "regex":
+            target = v.error if v.expect == "error" else q.expected_output
+            try:
+                re.compile(target or "")
+            except re.error as exc:
+                yield _problem(
+                    doc.at((*vpath, "match")),
+                    f"`match: regex` but not a valid regex: {exc}",
+                    pattern,
+                    q,
+                )
+
+
+def challenge_only_keys(pattern: Pattern, doc: Document) -> Iterator[Diagnostic]:
+    """``time_limit`` and ``attempts`` belong to challenge questions."""
+    for path, q in _indexed(pattern):
+        if q.mode == "challenge":
+            continue
+        for key in _CHALLENGE_ONLY:
+            if (*path, key) in doc.keys:
+                yield _problem(
+                    doc.at((*path, key), key=True),
+                    f"`{key}` only applies to challenge questions; this one is practice",
+                    pattern,
+                    q,
+                )
+
+
+def _texts(path: NodePath, q: Question) -> Iterator[tuple[NodePath, str, str]]:
+    """(path, what, text) of every text where authors might write an answer letter."""
+    if q.hint:
+        yield (*path, "hint"), "hint", q.hint
+    for i, choice in enumerate(q.choices):
+        if choice.why:
+            yield (*path, "choices", i, "why"), f"`why` of choice {LETTERS[i]}", choice.why
+    if q.solution:
+        for i, step in enumerate(q.solution.steps):
+            where = f"solution step {i + 1}"
+            yield (*path, "solution", "steps", i, "title"), where, step.title
+            yield (*path, "solution", "steps", i, "body"), where, step.body
+        if q.solution.quick_check:
+            yield (*path, "solution", "quick_check"), "quick check", q.solution.quick_check
+    for i, mistake in enumerate(q.common_mistakes):
+        yield (*path, "common_mistakes", i), "common mistake", mistake
+
+
+def no_answer_letters(pattern: Pattern, doc: Document) -> Iterator[Diagnostic]:
+    """Answer letters are written as ``{answer}``, never by hand (they go stale)."""
+    for path, q in _indexed(pattern):
+        right = LETTERS[q.correct_index] if any(c.correct for c in q.choices) else None
+        for text_path, what, text in _texts(path, q):
+            for match in _LETTER.finditer(text):
+                letter = match.group("a") or match.group("b") or match.group("c")
+                line = text.count("\n", 0, match.start())
+                location = doc.text_line(text_path, line)
+                if right is not None and letter != right:
+                    message = (
+                        f"{what} names answer {letter}, but the correct choice is {right}; "
+                        "write {answer} instead of a letter"
+                    )
+                else:
+                    message = (
+                        f"{what} names the answer letter {letter} by hand; write {{answer}} so it "
+                        "stays right when choices change"
+                    )
+                yield _problem(location, message, pattern, q)
+
+
+def prompt_not_empty(pattern: Pattern, doc: Document) -> Iterator[Diagnostic]:
+    """The prompt's Markdown renders to visible text."""
+    for path, q in _indexed(pattern):
+        if not _TAGS.sub("", markdown.markdown(q.prompt)):
+            yield _problem(
+                doc.at((*path, "prompt")), "prompt renders to nothing visible", pattern, q
+            )
+
+
+def file_name_matches_id(pattern: Pattern, doc: Document) -> Iterator[Diagnostic]:
+    """``bank/<topic>/<id>.yaml``: the file name is the pattern id."""
+    if pattern.path.stem != pattern.id:
+        yield _problem(
+            doc.at(("id",)),
+            f"pattern id `{pattern.id}` differs from its file name `{pattern.path.name}`; "
+            f"rename one so they match",
+            pattern,
+            None,
+        )
+
+
+RULES: tuple[Rule, ...] = (
+    one_correct_choice,
+    distinct_choices,
+    predict_output_has_code,
+    verify_settings_agree,
+    challenge_only_keys,
+    no_answer_letters,
+    prompt_not_empty,
+)
+#: Rules about where a file lives; skipped for single files given on the command line.
+PLACEMENT_RULES: tuple[Rule, ...] = (file_name_matches_id,)
+
+
+def unique_ids(patterns: Sequence[tuple[Pattern, Document]]) -> Iterator[Diagnostic]:
+    """Pattern ids and question ids are unique across the whole bank."""
+    seen: dict[str, Location] = {}
+    for pattern, doc in patterns:
+        if pattern.id in seen:
+            yield _problem(
+                doc.at(("id",)), _dup("pattern", pattern.id, seen[pattern.id]), pattern, None
+            )
+        seen.setdefault(pattern.id, doc.at(("id",)))
+    questions: dict[str, Location] = {}
+    for pattern, doc in patterns:
+        for path, q in _indexed(pattern):
+            where = doc.at((*path, "id"))
+            if q.id in questions:
+                yield _problem(where, _dup("question", q.id, questions[q.id]), pattern, q)
+            questions.setdefault(q.id, where)
+
+
+def _dup(kind: str, ident: str, first: Location) -> str:
+    return f"{kind} id `{ident}` is already used at {first}; ids must be unique across the bank"
+
+
+BANK_RULES: tuple[BankRule, ...] = (unique_ids,)
+
+
+def lint(
+    patterns: Sequence[tuple[Pattern, Document]], *, placement: bool = True
+) -> list[Diagnostic]:
+    """Every lint problem of the bank."""
+    rules = RULES + (PLACEMENT_RULES if placement else ())
+    problems = [d for pattern, doc in patterns for rule in rules for d in rule(pattern, doc)]
+    problems += [d for rule in BANK_RULES for d in rule(patterns)]
+    return problems
+
+
+def topic_slug(path: Path) -> str:
+    """The topic slug a pattern file's folder gives."""
+    return path.parent.name

@@ -1,0 +1,120 @@
+"""Schema-valid documents → model objects, with bank defaults applied."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from generator.loader import Document, NodePath
+from generator.model import Choice, Defaults, Pattern, Question, Settings, Solution, Step, Verify
+
+
+def settings_from(doc: Document | None) -> Settings:
+    """Bank settings from a schema-valid ``bank.yaml`` (defaults when there is none)."""
+    if doc is None:
+        return Settings()
+    data: dict[str, Any] = doc.data
+    defaults = Defaults(**data.get("defaults", {}))
+    return Settings(
+        title=data.get("title", Settings.title),
+        description=data.get("description", ""),
+        defaults=defaults,
+        python=data.get("runtime", {}).get("python"),
+        theme=data.get("theme"),
+        location=doc.at(()),
+    )
+
+
+def pattern_from(doc: Document, topic_slug: str, settings: Settings) -> Pattern:
+    """The pattern a schema-valid pattern file describes."""
+    data: dict[str, Any] = doc.data
+    questions = tuple(
+        _question(doc, ("questions", i), item, data["id"], settings.defaults)
+        for i, item in enumerate(data["questions"])
+    )
+    return Pattern(
+        id=data["id"],
+        title=data["title"],
+        topic=data["topic"],
+        topic_slug=topic_slug,
+        questions=questions,
+        path=doc.path,
+        location=doc.at(()),
+        tags=tuple(data.get("tags", ())),
+        minutes=data.get("minutes"),
+        badge=data.get("badge"),
+        intro=data.get("intro", ""),
+    )
+
+
+def _question(
+    doc: Document, path: NodePath, data: dict[str, Any], pattern_id: str, defaults: Defaults
+) -> Question:
+    challenge = data["mode"] == "challenge"
+    return Question(
+        id=data["id"],
+        pattern_id=pattern_id,
+        mode=data["mode"],
+        type=data["type"],
+        difficulty=data["difficulty"],
+        title=data["title"],
+        prompt=data["prompt"],
+        choices=tuple(
+            _choice(doc, (*path, "choices", i), item) for i, item in enumerate(data["choices"])
+        ),
+        location=doc.at(path),
+        time_limit=data.get("time_limit", defaults.time_limit) if challenge else None,
+        attempts=data.get("attempts", defaults.attempts) if challenge else None,
+        code=data.get("code"),
+        language=data.get("language", "python"),
+        shuffle=data.get("shuffle", False),
+        hint=data.get("hint"),
+        solution=_solution(doc, (*path, "solution"), data.get("solution")),
+        common_mistakes=tuple(data.get("common_mistakes", ())),
+        verify=_verify(doc, path, data, defaults),
+        code_location=doc.text_line((*path, "code"), 0) if "code" in data else None,
+    )
+
+
+def _choice(doc: Document, path: NodePath, item: str | dict[str, Any]) -> Choice:
+    if isinstance(item, str):
+        return Choice(text=item, correct=False, why=None, location=doc.at(path))
+    return Choice(
+        text=item["text"],
+        correct=bool(item.get("correct", False)),
+        why=item.get("why"),
+        location=doc.at(path),
+    )
+
+
+def _solution(doc: Document, path: NodePath, data: dict[str, Any] | None) -> Solution | None:
+    if data is None:
+        return None
+    steps = tuple(
+        Step(title=s["title"], body=s["body"], location=doc.at((*path, "steps", i)))
+        for i, s in enumerate(data.get("steps", ()))
+    )
+    return Solution(steps=steps, quick_check=data.get("quick_check"), location=doc.at(path))
+
+
+def _verify(
+    doc: Document, path: NodePath, question: dict[str, Any], defaults: Defaults
+) -> Verify | None:
+    """The run settings when the question's code is executed, else None."""
+    data: dict[str, Any] | None = question.get("verify")
+    if question.get("code") is None or (data is None and question["type"] != "predict-output"):
+        return None
+    data = data or {}
+    return Verify(
+        expect=data.get("expect", "stdout"),
+        output=data.get("output"),
+        error=data.get("error"),
+        setup=data.get("setup", ""),
+        requires=tuple(data.get("requires", ())),
+        resources=tuple(data.get("resources", ())),
+        timeout=float(data.get("timeout", defaults.timeout)),
+        runs=data.get("runs", defaults.runs),
+        match=data.get("match", "exact"),
+        memory_mb=data.get("memory_mb", defaults.memory_mb),
+        location=doc.at((*path, "verify")) if "verify" in question else doc.at((*path, "code")),
+        setup_location=doc.text_line((*path, "verify", "setup"), 0) if "setup" in data else None,
+    )

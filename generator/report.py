@@ -1,0 +1,327 @@
+"""What a run tells people and machines: terminal lines, JSON report, JUnit XML, GitHub annotations.
+
+Everything here works from the same two lists: per-question results and
+diagnostics (content problems not tied to a run).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+import xml.etree.ElementTree as ET
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from generator import __version__
+from generator.errors import Diagnostic, Location, ToolError
+from generator.result import STATUSES, Environment, QuestionResult, is_failure
+
+ACTUAL_CAP = 4000
+"""Characters of actual output kept in a report record."""
+
+_COLOURS = {"ok": "32", "missing-requirement": "33"}
+
+
+@dataclass
+class Outcome:
+    """A command's results, diagnostics and how it ran."""
+
+    command: str
+    results: list[QuestionResult] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    strict: bool = False
+    isolation: str = ""
+
+    def problems(self) -> list[Diagnostic]:
+        """Every line worth printing: diagnostics, then results that are not ok, in file order."""
+        lines = list(self.diagnostics)
+        seen = {(d.location, d.message) for d in lines}
+        for r in self.results:
+            if r.status != "ok" and (r.location, r.message) not in seen:
+                lines.append(Diagnostic(r.location, r.status, r.message, r.pattern, r.question))
+        return sorted(lines, key=lambda d: (d.location.file, d.location.line, d.location.column))
+
+    def failed(self) -> bool:
+        """Whether the content fails: exit code 1."""
+        statuses = [d.status for d in self.diagnostics] + [r.status for r in self.results]
+        return any(is_failure(s, strict=self.strict) for s in statuses)
+
+    def summary(self) -> dict[str, Any]:
+        """Counts of questions by status, and of problems."""
+        counts = Counter(r.status for r in self.results)
+        return {
+            "questions": len(self.results),
+            "executed": sum(1 for r in self.results if r.executed),
+            "cached": sum(1 for r in self.results if r.cached),
+            "by_status": {s: counts[s] for s in STATUSES if counts[s]},
+            "problems": len(self.problems()),
+            "failed": self.failed(),
+        }
+
+
+def _use_colour(stream: TextIO) -> bool:
+    return "NO_COLOR" not in os.environ and stream.isatty()
+
+
+def _line(d: Diagnostic, colour: bool) -> str:
+    if not colour:
+        return str(d)
+    code = _COLOURS.get(d.status, "31")
+    tail = f" [{d.subject}]" if d.subject else ""
+    return f"\033[1m{d.location}:\033[0m \033[{code}m{d.status}\033[0m: {d.message}{tail}"
+
+
+def summary_line(outcome: Outcome) -> str:
+    """``10 questions: 8 ok, 2 invalid; 3 problems``."""
+    summary = outcome.summary()
+    parts = [f"{n} {status}" for status, n in summary["by_status"].items()]
+    text = f"{summary['questions']} questions"
+    text += f": {', '.join(parts)}" if parts else ""
+    if summary["cached"]:
+        text += f" ({summary['cached']} from cache)"
+    problems = summary["problems"]
+    return text + (f"; {problems} problem{'s' * (problems != 1)}" if problems else "; no problems")
+
+
+def print_text(outcome: Outcome, stream: TextIO) -> None:
+    """Every problem as ``FILE:LINE:COLUMN: status: message [pattern/question]``, then a summary."""
+    colour = _use_colour(stream)
+    for d in outcome.problems():
+        print(_line(d, colour), file=stream)
+    print(summary_line(outcome), file=stream)
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def print_github(outcome: Outcome, stream: TextIO) -> None:
+    """GitHub Actions workflow commands: one annotation per problem."""
+    for d in outcome.problems():
+        level = "error" if is_failure(d.status, strict=outcome.strict) else "warning"
+        loc = d.location
+        props = f"file={_escape_property(loc.file)},line={loc.line},col={loc.column}"
+        title = _escape_property(f"qbank {d.status}" + (f" [{d.subject}]" if d.subject else ""))
+        print(f"::{level} {props},title={title}::{_escape_data(d.message)}", file=stream)
+    print(summary_line(outcome), file=stream)
+
+
+def _environment(env: Environment | None) -> dict[str, Any] | None:
+    if env is None:
+        return None
+    return {"python": env.python, "modules": dict(env.modules), "isolation": env.isolation}
+
+
+def _record(r: QuestionResult) -> dict[str, Any]:
+    actual = r.actual
+    if actual is not None and len(actual) > ACTUAL_CAP:
+        actual = actual[:ACTUAL_CAP] + f"\n... [{len(r.actual or '') - ACTUAL_CAP} more characters]"
+    return {
+        "pattern": r.pattern,
+        "question": r.question,
+        "file": r.location.file,
+        "line": r.location.line,
+        "column": r.location.column,
+        "status": r.status,
+        "message": r.message,
+        "expected": r.expected,
+        "actual": actual,
+        "outputs": [o[:ACTUAL_CAP] for o in r.outputs],
+        "duration_s": round(r.duration_s, 4),
+        "cached": r.cached,
+        "executed": r.executed,
+        "environment": _environment(r.environment),
+    }
+
+
+def _diagnostic(d: Diagnostic) -> dict[str, Any]:
+    return {
+        "file": d.location.file,
+        "line": d.location.line,
+        "column": d.location.column,
+        "status": d.status,
+        "message": d.message,
+        "pattern": d.pattern,
+        "question": d.question,
+    }
+
+
+def to_json(outcome: Outcome) -> dict[str, Any]:
+    """The machine-readable report (schema/report.schema.json)."""
+    return {
+        "tool": "qbank",
+        "version": __version__,
+        "command": outcome.command,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "strict": outcome.strict,
+        "environment": {
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "isolation": outcome.isolation,
+        },
+        "summary": outcome.summary(),
+        "results": [_record(r) for r in outcome.results],
+        "diagnostics": [_diagnostic(d) for d in outcome.diagnostics],
+    }
+
+
+def write_json(outcome: Outcome, path: Path) -> None:
+    """Write the JSON report to ``path``."""
+    _write(path, json.dumps(to_json(outcome), indent=2, ensure_ascii=False) + "\n")
+
+
+def write_junit(outcome: Outcome, path: Path) -> None:
+    """JUnit XML: one testcase per question, one suite per pattern."""
+    suites = ET.Element("testsuites", name="qbank")
+    by_pattern: dict[str, list[QuestionResult]] = {}
+    for r in outcome.results:
+        by_pattern.setdefault(r.pattern, []).append(r)
+    loose = [d for d in outcome.diagnostics if d.question is None]
+    for pattern, results in by_pattern.items():
+        suite = ET.SubElement(suites, "testsuite", name=pattern, tests=str(len(results)))
+        failures = skipped = 0
+        for r in results:
+            case = ET.SubElement(
+                suite,
+                "testcase",
+                classname=pattern,
+                name=r.question,
+                file=r.location.file,
+                line=str(r.location.line),
+                time=f"{r.duration_s:.3f}",
+            )
+            text = f"{r.location}: {r.status}: {r.message}"
+            if r.status == "missing-requirement" and not outcome.strict:
+                ET.SubElement(case, "skipped", message=r.message)
+                skipped += 1
+            elif is_failure(r.status, strict=outcome.strict):
+                failure = ET.SubElement(case, "failure", message=r.message, type=r.status)
+                failure.text = text + (f"\nactual:\n{r.actual}" if r.actual else "")
+                failures += 1
+        suite.set("failures", str(failures))
+        suite.set("skipped", str(skipped))
+    if loose:
+        suite = ET.SubElement(suites, "testsuite", name="files", tests=str(len(loose)))
+        suite.set("failures", str(len(loose)))
+        for d in loose:
+            case = ET.SubElement(
+                suite, "testcase", classname="files", name=str(d.location), file=d.location.file
+            )
+            ET.SubElement(case, "failure", message=d.message, type=d.status).text = str(d)
+    ET.indent(suites)
+    _write(path, ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n")
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:
+        raise ToolError(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+
+def emit(outcome: Outcome, fmt: str, stream: TextIO = sys.stdout) -> None:
+    """Print the outcome in the chosen ``--format``."""
+    if fmt == "json":
+        json.dump(to_json(outcome), stream, indent=2, ensure_ascii=False)
+        stream.write("\n")
+    elif fmt == "github":
+        print_github(outcome, stream)
+    else:
+        print_text(outcome, stream)
+
+
+def _result_from(record: dict[str, Any]) -> QuestionResult:
+    env = record.get("environment")
+    environment = (
+        Environment(
+            python=env["python"],
+            modules=tuple(sorted(env.get("modules", {}).items())),
+            isolation=env.get("isolation", ""),
+        )
+        if env
+        else None
+    )
+    return QuestionResult(
+        pattern=record["pattern"],
+        question=record["question"],
+        location=Location(record["file"], record["line"], record.get("column", 1)),
+        status=record["status"],
+        message=record.get("message", ""),
+        expected=record.get("expected"),
+        actual=record.get("actual"),
+        outputs=tuple(record.get("outputs", ())),
+        duration_s=record.get("duration_s", 0.0),
+        cached=record.get("cached", False),
+        executed=record.get("executed", False),
+        environment=environment,
+    )
+
+
+def _diagnostic_from(record: dict[str, Any]) -> Diagnostic:
+    return Diagnostic(
+        Location(record["file"], record["line"], record.get("column", 1)),
+        record["status"],
+        record["message"],
+        record.get("pattern"),
+        record.get("question"),
+    )
+
+
+def merge(paths: Sequence[Path]) -> Outcome:
+    """Merge shard reports into one outcome (a question reported twice keeps the last record)."""
+    results: dict[tuple[str, str], QuestionResult] = {}
+    diagnostics: dict[tuple[str, int, int, str], Diagnostic] = {}
+    strict = False
+    isolations: set[str] = set()
+    commands: set[str] = set()
+    for path in paths:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            commands.add(data["command"])
+            strict = strict or bool(data.get("strict"))
+            isolations.add(data.get("environment", {}).get("isolation", ""))
+            for record in data["results"]:
+                result = _result_from(record)
+                results[(result.pattern, result.question)] = result
+            for record in data.get("diagnostics", []):
+                d = _diagnostic_from(record)
+                diagnostics[(d.location.file, d.location.line, d.location.column, d.message)] = d
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ToolError(f"cannot read report {path}: {exc}") from exc
+    return Outcome(
+        command="+".join(sorted(commands)) or "merge",
+        results=list(results.values()),
+        diagnostics=list(diagnostics.values()),
+        strict=strict,
+        isolation=", ".join(sorted(i for i in isolations if i)),
+    )
+
+
+def results_for_validation(
+    questions: Iterable[tuple[str, str, Location]], diagnostics: Sequence[Diagnostic]
+) -> list[QuestionResult]:
+    """One record per question after validation: ``invalid`` with its first problem, else ``ok``."""
+    first: dict[tuple[str | None, str | None], Diagnostic] = {}
+    for d in diagnostics:
+        first.setdefault((d.pattern, d.question), d)
+    results = []
+    for pattern, question, location in questions:
+        d = first.get((pattern, question)) or first.get((pattern, None))
+        if d is None:
+            results.append(QuestionResult(pattern, question, location, "ok"))
+        else:
+            results.append(QuestionResult(pattern, question, d.location, "invalid", d.message))
+    return results

@@ -1,0 +1,186 @@
+"""JSON Schema checks of loaded documents, each error turned into one readable diagnostic.
+
+The files under ``schema/`` are the single source of truth; this module only
+translates ``jsonschema``'s errors into author language at the YAML position.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator, ValidationError
+
+from generator.errors import Diagnostic, ToolError
+from generator.loader import Document, NodePath
+
+SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"
+
+_TYPE_WORDS = {
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "array": "a list",
+    "object": "a mapping",
+    "null": "nothing",
+}
+_SLUG_HELP = "lowercase letters and digits with single hyphens, e.g. `why-less-training-time`"
+
+
+@cache
+def validator(name: str) -> Draft202012Validator:
+    """The compiled validator for ``schema/<name>.schema.json``."""
+    path = SCHEMA_DIR / f"{name}.schema.json"
+    try:
+        schema = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ToolError(f"cannot read the JSON Schema {path}: {exc}") from exc
+    return Draft202012Validator(schema)
+
+
+def check(doc: Document, name: str) -> list[Diagnostic]:
+    """Every schema problem of ``doc`` against ``schema/<name>.schema.json``, in file order."""
+    problems = [_translate(doc, error) for error in _leaves(validator(name).iter_errors(doc.data))]
+    unique = {(p.location, p.message): p for p in problems}
+    return sorted(unique.values(), key=lambda p: (p.location.line, p.location.column))
+
+
+def _leaves(errors: Any) -> Iterator[ValidationError]:
+    """Replace an ``anyOf`` error by the errors of the branch that fits the value's kind."""
+    for error in errors:
+        if error.validator == "anyOf" and error.context:
+            wanted = "object" if isinstance(error.instance, dict) else "string"
+            branch = [e for e in error.context if _branch_kind(e) == wanted]
+            if wanted == "object" or isinstance(error.instance, str):
+                yield from _leaves(branch) if branch else [error]
+                continue
+        yield error
+
+
+def _branch_kind(error: ValidationError) -> str:
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    if error.validator == "type":
+        return str(error.validator_value)
+    return "object" if "properties" in schema or error.validator == "required" else "string"
+
+
+def _subject(doc: Document, path: NodePath) -> tuple[str | None, str | None]:
+    """(pattern id, question id) for a node path, where the document names them."""
+    data = doc.data if isinstance(doc.data, dict) else {}
+    pattern = data.get("id") if isinstance(data.get("id"), str) else None
+    question = None
+    if len(path) >= 2 and path[0] == "questions" and isinstance(path[1], int):
+        questions = data.get("questions")
+        if isinstance(questions, list) and path[1] < len(questions):
+            item = questions[path[1]]
+            if isinstance(item, dict) and isinstance(item.get("id"), str):
+                question = item["id"]
+            else:
+                question = f"question {path[1] + 1}"
+    return pattern, question
+
+
+def _where(path: NodePath) -> str:
+    """Words for the object a path points into: ``question `x```, ``choice 2``, ``the file``."""
+    for part in reversed(path):
+        if isinstance(part, str):
+            return {
+                "verify": "`verify`",
+                "solution": "`solution`",
+                "defaults": "`defaults`",
+                "runtime": "`runtime`",
+            }.get(part, f"`{part}`")
+    return "the file"
+
+
+def _container(path: NodePath, question: str | None) -> str:
+    if not path:
+        return "the file"
+    if len(path) >= 4 and path[2] == "choices":
+        return f"choice {int(path[3]) + 1}"
+    if len(path) >= 5 and path[2:4] == ("solution", "steps"):
+        return f"solution step {int(path[4]) + 1}"
+    if len(path) == 2 and path[0] == "questions":
+        if question and not question.startswith("question "):
+            return f"question `{question}`"
+        return question or "the question"
+    return _where(path)
+
+
+def _translate(doc: Document, error: ValidationError) -> Diagnostic:
+    path: NodePath = tuple(error.absolute_path)
+    schema_node: dict[str, Any] = error.schema if isinstance(error.schema, dict) else {}
+    value: Any = error.instance
+    kind: Any = error.validator
+    expected: Any = error.validator_value
+    pattern, question = _subject(doc, path)
+    name = path[-1] if path and isinstance(path[-1], str) else None
+    location = doc.at(path)
+    if kind == "additionalProperties":
+        known = list(schema_node.get("properties", {}))
+        extra = [key for key in value if key not in known] if isinstance(value, dict) else []
+        key = extra[0] if extra else "?"
+        location = doc.at((*path, key), key=True)
+        guess = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+        message = f"unknown key `{key}` in {_container(path, question)}"
+        message += f"; did you mean `{guess[0]}`?" if guess else f" (allowed: {', '.join(known)})"
+    elif kind == "required":
+        missing = str(error.message).split("'")[1] if "'" in error.message else "?"
+        message = f"{_container(path, question)} is missing the required key `{missing}`"
+    elif kind == "enum":
+        allowed = [str(v) for v in expected]
+        guess = difflib.get_close_matches(str(value), allowed, n=1, cutoff=0.6)
+        message = f"`{name}` must be one of {', '.join(allowed)}; found `{value}`"
+        message += f" (did you mean `{guess[0]}`?)" if guess else ""
+    elif kind == "type":
+        wanted = expected
+        wanted_words = " or ".join(
+            _TYPE_WORDS.get(str(w), str(w))
+            for w in (wanted if isinstance(wanted, list) else [wanted])
+        )
+        found = _describe(value)
+        label = f"`{name}`" if name else f"item {int(path[-1]) + 1}" if path else "the file"
+        message = f"{label} must be {wanted_words}, found {found}"
+        if wanted == "string" and isinstance(value, bool | int | float):
+            message += "; put it in quotes"
+        elif wanted in ("integer", "number") and isinstance(value, str):
+            message += f" `{value}`; write the number without quotes"
+    elif kind == "pattern" and expected == "\\S":
+        message = f"`{name}` is empty"
+    elif kind == "pattern" and "a-z0-9" in str(expected):
+        message = f"`{name}` must be a slug ({_SLUG_HELP}); found `{value}`"
+    elif kind == "minItems":
+        message = f"`{name}` needs at least {expected} items; found {len(value)}"
+    elif kind == "maxItems":
+        message = f"`{name}` allows at most {expected} items; found {len(value)}"
+    elif kind == "uniqueItems":
+        message = f"`{name}` lists the same item twice"
+    elif kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        message = f"`{name}` is out of range: {error.message}"
+    elif kind == "minLength":
+        message = f"`{name}` is empty"
+    elif kind == "anyOf" and len(path) >= 3 and path[-2] == "choices":
+        message = (
+            f"choice {int(path[-1]) + 1} must be text, or a mapping with `text` "
+            f"(and optional `correct`, `why`); found {_describe(value)}"
+        )
+    else:
+        message = f"`{name or 'value'}`: {error.message}"
+    return Diagnostic(location, "invalid", message, pattern, question)
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}` (true/false)"
+    if value is None:
+        return "nothing"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return "text"
+    return "a list" if isinstance(value, list) else "a mapping"
