@@ -21,9 +21,10 @@ _SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 def display_path(path: Path) -> str:
     """A path as messages print it: relative to the working directory when inside it."""
     try:
-        return os.path.relpath(path)
+        relative = os.path.relpath(path)
     except ValueError:  # pragma: no cover - other drive on Windows
         return str(path)
+    return str(path) if relative.startswith("..") else relative
 
 
 def discover(root: Path) -> tuple[Path | None, list[Path], list[Diagnostic]]:

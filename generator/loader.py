@@ -235,6 +235,9 @@ def _yaml_problem(exc: yaml.YAMLError, text: str, display: str) -> Diagnostic:
             )
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
     context = getattr(exc, "context", None)
+    context_mark = getattr(exc, "context_mark", None)
+    if context and context_mark is not None and context_mark is not mark:
+        context += f" started at line {context_mark.line + 1}"
     message = f"YAML syntax error: {problem}" + (f" ({context})" if context else "")
     return Diagnostic(location, "invalid", message)
 

@@ -232,8 +232,9 @@ def _write(path: Path, text: str) -> None:
         raise ToolError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
-def emit(outcome: Outcome, fmt: str, stream: TextIO = sys.stdout) -> None:
-    """Print the outcome in the chosen ``--format``."""
+def emit(outcome: Outcome, fmt: str, stream: TextIO | None = None) -> None:
+    """Print the outcome in the chosen ``--format`` (on stdout by default)."""
+    stream = stream or sys.stdout
     if fmt == "json":
         json.dump(to_json(outcome), stream, indent=2, ensure_ascii=False)
         stream.write("\n")

@@ -169,6 +169,8 @@ def _translate(doc: Document, error: ValidationError) -> Diagnostic:
             f"choice {int(path[-1]) + 1} must be text, or a mapping with `text` "
             f"(and optional `correct`, `why`); found {_describe(value)}"
         )
+        if isinstance(value, bool | int | float):
+            message += "; put it in quotes"
     else:
         message = f"`{name or 'value'}`: {error.message}"
     return Diagnostic(location, "invalid", message, pattern, question)

@@ -1,0 +1,79 @@
+"""Verification results keyed by a hash of everything that can change them.
+
+Entries are written atomically (temp file + rename), so a run killed half-way
+leaves either the old entry or the new one; an entry that does not parse is
+ignored and recomputed, never trusted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from generator import __version__
+from generator.model import Question
+
+#: Bumped when checking logic changes, so old verdicts are not reused.
+CACHE_FORMAT = 1
+
+
+def default_dir() -> Path:
+    """``$QBANK_CACHE_DIR``, else ``.qbank-cache`` in the working directory."""
+    return Path(os.environ.get("QBANK_CACHE_DIR") or ".qbank-cache")
+
+
+def key(question: Question, python: str, modules: dict[str, str], resources: dict[str, str]) -> str:
+    """The content hash of a question's verification inputs and its environment."""
+    assert question.verify is not None
+    verify = asdict(question.verify)
+    verify.pop("location")
+    verify.pop("setup_location")
+    material = {
+        "format": CACHE_FORMAT,
+        "qbank": __version__,
+        "code": question.code,
+        "verify": verify,
+        "choices": [(c.text, c.correct) for c in question.choices],
+        "python": python,
+        "modules": {name: modules.get(name, "") for name in question.verify.requires},
+        "resources": {name: resources.get(name, "") for name in question.verify.resources},
+    }
+    blob = json.dumps(material, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    return hashlib.sha256(blob).hexdigest()
+
+
+class Cache:
+    """A folder of JSON entries, one per key."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _path(self, digest: str) -> Path:
+        return self.root / "results" / digest[:2] / f"{digest}.json"
+
+    def get(self, digest: str) -> dict[str, Any] | None:
+        """The stored entry, or None when absent or unreadable."""
+        try:
+            entry = json.loads(self._path(digest).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(entry, dict) or entry.get("key") != digest:
+            return None
+        return entry
+
+    def put(self, digest: str, entry: dict[str, Any]) -> None:
+        """Store an entry atomically; a cache that cannot be written is skipped silently."""
+        path = self._path(digest)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump({**entry, "key": digest}, f, ensure_ascii=False)
+            os.replace(tmp, path)
+        except OSError:
+            return

@@ -1,0 +1,227 @@
+"""From a question's runs to one verdict: the checkers, each a plain function.
+
+A checker returns a :class:`Verdict` when it finds a failure, else None; the
+first failure wins, in the order of :data:`CHECKERS`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from generator.errors import Location
+from generator.model import Question
+from generator.normalize import last_line, normalize
+from generator.sandbox import RunResult
+from generator.snippet import Snippet
+
+LETTERS = "ABCDEFGH"
+TRACEBACK_LINES = 6
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A status with the message, position and outputs that explain it."""
+
+    status: str
+    message: str
+    location: Location
+    actual: str | None = None
+    outputs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Observed:
+    """What the runs of one snippet produced."""
+
+    snippet: Snippet
+    runs: tuple[RunResult, ...]
+
+    @property
+    def question(self) -> Question:
+        """The question whose code ran."""
+        return self.snippet.question
+
+    @property
+    def outputs(self) -> tuple[str, ...]:
+        """Normalised stdout of each run."""
+        return tuple(normalize(run.stdout) for run in self.runs)
+
+    @property
+    def code_location(self) -> Location:
+        """Where the question's code starts in the bank file."""
+        q = self.question
+        return q.code_location or q.location
+
+
+Checker = Callable[[Observed], Verdict | None]
+
+
+def matches(expected: str, actual: str, mode: str) -> bool:
+    """Whether normalised ``actual`` output satisfies ``expected`` under a ``match`` mode."""
+    if mode == "last-line":
+        return last_line(actual) == normalize(expected)
+    if mode == "regex":
+        try:
+            return re.fullmatch(expected, normalize(actual), re.DOTALL) is not None
+        except re.error:
+            return False
+    return normalize(actual) == normalize(expected)
+
+
+def _tail(text: str, lines: int = TRACEBACK_LINES) -> str:
+    kept = [line for line in normalize(text).split("\n") if line.strip()]
+    return "\n".join(kept[-lines:])
+
+
+def run_limits(seen: Observed) -> Verdict | None:
+    """A run was stopped: over time, memory or output."""
+    for run in seen.runs:
+        timeout = seen.question.verify.timeout if seen.question.verify else 0
+        if run.killed == "timeout":
+            return Verdict(
+                "timeout",
+                f"a run exceeded the time limit of {timeout:g} s (raise `verify.timeout` if "
+                "it is really this slow)",
+                seen.code_location,
+                actual=normalize(run.stdout),
+            )
+        if run.killed is not None:
+            reason = {
+                "memory": "the program ran out of its memory limit (`verify.memory_mb`)",
+                "output": "the program printed more than the output limit",
+            }.get(run.killed, f"the program was killed ({run.killed})")
+            return Verdict("crashed", reason, seen.code_location, actual=normalize(run.stdout))
+    return None
+
+
+def exit_status(seen: Observed) -> Verdict | None:
+    """The program failed when it should have succeeded, or the other way round."""
+    verify = seen.question.verify
+    assert verify is not None
+    for run in seen.runs:
+        if verify.expect == "error" and run.returncode == 0:
+            return Verdict(
+                "crashed",
+                f"expected the program to fail with `{verify.error}`, but it finished normally",
+                seen.code_location,
+                actual=normalize(run.stdout),
+            )
+        if verify.expect == "stdout" and run.returncode != 0:
+            traceback, where = seen.snippet.map_traceback(_tail(run.stderr))
+            detail = traceback or f"exit code {run.returncode}"
+            return Verdict(
+                "crashed",
+                f"the program failed (exit code {run.returncode}):\n{detail}",
+                where or seen.code_location,
+                actual=normalize(run.stdout),
+            )
+    return None
+
+
+def _result_text(seen: Observed, run: RunResult) -> str:
+    """What is compared: stdout, or with ``expect: error`` the traceback's last line."""
+    verify = seen.question.verify
+    assert verify is not None
+    return last_line(run.stderr) if verify.expect == "error" else normalize(run.stdout)
+
+
+def stability(seen: Observed) -> Verdict | None:
+    """Every run gave the same result."""
+    distinct = tuple(dict.fromkeys(_result_text(seen, run) for run in seen.runs))
+    if len(distinct) < 2:
+        return None
+    shown = "\n".join(f"  run output {i + 1}: {_short(text)}" for i, text in enumerate(distinct))
+    return Verdict(
+        "unstable",
+        f"{len(seen.runs)} runs printed {len(distinct)} different outputs; the answer must not "
+        f"depend on chance (seed random generators, avoid timings and set order):\n{shown}",
+        seen.code_location,
+        actual=distinct[0],
+        outputs=distinct,
+    )
+
+
+def _short(text: str, limit: int = 200) -> str:
+    one = text.replace("\n", "\\n")
+    return one if len(one) <= limit else one[:limit] + "..."
+
+
+def _expected(seen: Observed) -> tuple[str, str]:
+    """(expected text, match mode) for this question."""
+    q = seen.question
+    assert q.verify is not None
+    if q.verify.expect == "error":
+        return q.verify.error or "", "regex" if q.verify.match == "regex" else "exact"
+    return q.expected_output, q.verify.match
+
+
+def answer(seen: Observed) -> Verdict | None:
+    """The expected output (or error) matches what the program printed."""
+    q = seen.question
+    assert q.verify is not None
+    actual = _result_text(seen, seen.runs[0])
+    expected, mode = _expected(seen)
+    if matches(expected, actual, mode):
+        return None
+    where = q.correct.location if q.verify.output is None else q.verify.location
+    if q.verify.expect == "error":
+        message = f"expected the error `{expected}`, but the program failed with `{actual}`"
+        return Verdict("wrong-answer", message, where, actual=actual)
+    lines = [f"expected {_show(expected)}, but the program printed {_show(actual)}"]
+    if "\n" in expected.strip() or "\n" in actual:
+        diff = difflib.unified_diff(
+            normalize(expected).split("\n"),
+            actual.split("\n"),
+            "expected",
+            "actual",
+            lineterm="",
+            n=1,
+        )
+        lines.append("\n".join(diff))
+    if mode == "exact" and matches(expected, actual, "last-line"):
+        lines.append("the last line matches; did you mean `match: last-line`?")
+    for i, choice in enumerate(q.choices):
+        if not choice.correct and matches(choice.text, actual, mode):
+            lines.append(f"the output is choice {LETTERS[i]}; is {LETTERS[i]} the right answer?")
+    return Verdict("wrong-answer", "\n".join(lines), where, actual=actual)
+
+
+def _show(text: str) -> str:
+    text = normalize(text)
+    return f"`{text}`" if "\n" not in text else "(several lines, see the diff)"
+
+
+def ambiguity(seen: Observed) -> Verdict | None:
+    """No wrong choice matches the output too."""
+    q = seen.question
+    assert q.verify is not None
+    if q.verify.expect == "error":
+        return None
+    actual = _result_text(seen, seen.runs[0])
+    _, mode = _expected(seen)
+    for i, choice in enumerate(q.choices):
+        if not choice.correct and matches(choice.text, actual, mode):
+            return Verdict(
+                "ambiguous",
+                f"wrong choice {LETTERS[i]} (`{_short(choice.text)}`) also matches the output "
+                f"`{_short(actual)}`; learners could not tell them apart",
+                choice.location,
+                actual=actual,
+            )
+    return None
+
+
+CHECKERS: tuple[Checker, ...] = (run_limits, exit_status, stability, answer, ambiguity)
+
+
+def judge(snippet: Snippet, runs: Sequence[RunResult]) -> Verdict:
+    """The verdict on a snippet's runs: the first failure found, else ``ok``."""
+    seen = Observed(snippet, tuple(runs))
+    for checker in CHECKERS:
+        verdict = checker(seen)
+        if verdict is not None:
+            return verdict
+    return Verdict("ok", "", seen.code_location, actual=_result_text(seen, seen.runs[0]))

@@ -1,0 +1,65 @@
+"""Progress while snippets run: a live bar with counts per status on a terminal,
+one plain line per finished question otherwise (CI logs). Always on stderr."""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from types import TracebackType
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+from rich.progress import Progress as RichProgress
+
+from generator.result import QuestionResult
+
+
+class Progress:
+    """Counts finished questions; a context manager around the runs."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.done = 0
+        self.counts: Counter[str] = Counter()
+        self.live = sys.stderr.isatty()
+        self._bar: RichProgress | None = None
+        self._task = None
+
+    def __enter__(self) -> Progress:
+        if self.live:
+            self._bar = RichProgress(
+                TextColumn("verifying"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[counts]}"),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self._bar.start()
+            self._task = self._bar.add_task("verify", total=self.total, counts="")
+        return self
+
+    def advance(self, result: QuestionResult) -> None:
+        """Record one finished question."""
+        self.done += 1
+        self.counts[result.status] += 1
+        if self._bar is not None and self._task is not None:
+            counts = "  ".join(f"{status} {n}" for status, n in sorted(self.counts.items()))
+            self._bar.update(self._task, advance=1, counts=counts)
+        else:
+            print(
+                f"[{self.done}/{self.total}] {result.status} "
+                f"{result.pattern}/{result.question} ({result.duration_s:.1f} s)",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        if self._bar is not None:
+            self._bar.stop()
