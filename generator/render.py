@@ -1,0 +1,186 @@
+"""The learner site: an index, and per pattern an overview and one page per mode.
+
+Layout of the output (every URL relative, so it opens from ``file://``)::
+
+    index.html                      topics, patterns, progress, badges, search
+    assets/                         site.css, pygments.css, qbank.js, search-index.js
+    <topic-slug>/<pattern-id>/      index.html, practice.html, challenge.html, test.html
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+from generator.markdown import TextRenderer, pygments_css
+from generator.model import Bank, Pattern, Question
+from generator.result import QuestionResult
+from generator.search import search_index
+from generator.views import QuestionView, band_counts, build_views, draw_test
+
+STATIC = Path(__file__).parent / "static"
+#: Forbids inline scripts and every source outside the site.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'"
+)
+MODES = (("practice", "Practice"), ("challenge", "Challenge"), ("test", "Test"))
+
+
+@dataclass(frozen=True)
+class Site:
+    """Bank-wide values every page shows."""
+
+    title: str
+    slug: str
+    description: Markup
+
+
+@dataclass(frozen=True)
+class PatternPage:
+    """A pattern with what its overview, its mode pages and the index show."""
+
+    pattern: Pattern
+    url: str
+    """Folder of the pattern's pages, relative to the site root, ending in ``/``."""
+    intro: Markup
+    practice: tuple[Question, ...]
+    challenge: tuple[Question, ...]
+    test: tuple[Question, ...]
+    bands: dict[str, int]
+    minutes: int
+
+    @property
+    def modes(self) -> list[tuple[str, str]]:
+        """(page name, label) of the modes this pattern has questions for."""
+        return [(name, label) for name, label in MODES if getattr(self, name)]
+
+    @property
+    def keys(self) -> str:
+        """Local-storage keys (after the bank prefix) holding this pattern's progress."""
+        ids = [q.id for q in self.pattern.questions]
+        return " ".join([*ids, f"test:{self.pattern.id}", f"badge:{self.pattern.id}"])
+
+
+def slugify(text: str) -> str:
+    """``Pattern Practice`` → ``pattern-practice``."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "bank"
+
+
+@lru_cache(maxsize=8)
+def environment(theme: Path | None = None) -> Environment:
+    """Templates compiled once per theme; a theme's templates override the package's."""
+    loaders: list[FileSystemLoader | PackageLoader] = []
+    if theme is not None:
+        loaders.append(FileSystemLoader([str(theme / "templates"), str(theme)]))
+    loaders.append(PackageLoader("generator", "templates"))
+    env = Environment(
+        loader=ChoiceLoader(loaders),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.globals["csp"] = CSP
+    return env
+
+
+def render_site(
+    bank: Bank,
+    out: Path,
+    results: Mapping[str, QuestionResult] | None = None,
+    theme: Path | None = None,
+) -> list[Path]:
+    """Write the whole site for ``bank`` into the (empty, existing) folder ``out``."""
+    env = environment(theme)
+    texts = TextRenderer()
+    defaults = bank.settings.defaults
+    views = build_views(
+        list(bank.questions()),
+        texts,
+        results or {},
+        time_limit=defaults.time_limit,
+        attempts=defaults.attempts,
+    )
+    site = Site(
+        bank.settings.title, slugify(bank.settings.title), texts.block(bank.settings.description)
+    )
+    pages = [_pattern_page(pattern, texts) for pattern in bank.patterns]
+    written = _copy_assets(out, theme)
+    written.append(
+        _write(
+            out / "assets" / "search-index.js",
+            search_index(bank, {p.pattern.id: p.url for p in pages}),
+        )
+    )
+
+    topics: dict[str, list[PatternPage]] = {}
+    for page in pages:
+        topics.setdefault(page.pattern.topic, []).append(page)
+    index = env.get_template("index.html").render(site=site, root="", topics=topics)
+    written.append(_write(out / "index.html", index))
+
+    for page in pages:
+        folder = out / page.url
+        common = {"site": site, "root": "../../", "page": page, "views": views}
+        written.append(
+            _write(folder / "index.html", env.get_template("overview.html").render(common, mode=""))
+        )
+        for mode, _label in page.modes:
+            html = env.get_template(f"{mode}.html").render(common, mode=mode)
+            written.append(_write(folder / f"{mode}.html", html))
+    return written
+
+
+def _pattern_page(pattern: Pattern, texts: TextRenderer) -> PatternPage:
+    minutes = pattern.minutes or max(1, 2 * len(pattern.questions))
+    return PatternPage(
+        pattern=pattern,
+        url=f"{pattern.topic_slug}/{pattern.id}/",
+        intro=texts.block(pattern.intro),
+        practice=pattern.practice(),
+        challenge=pattern.challenge(),
+        test=draw_test(pattern),
+        bands=band_counts(pattern.questions),
+        minutes=minutes,
+    )
+
+
+def _copy_assets(out: Path, theme: Path | None) -> list[Path]:
+    """The package's static files, then the theme's (same name wins), then code styles."""
+    assets = out / "assets"
+    written: list[Path] = []
+    for source in (STATIC, theme / "static" if theme else None):
+        if source is None or not source.is_dir():
+            continue
+        for path in sorted(source.rglob("*")):
+            if path.is_file():
+                target = assets / path.relative_to(source)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, target)
+                if target not in written:
+                    written.append(target)
+    written.append(_write(assets / "pygments.css", _code_css()))
+    return written
+
+
+@lru_cache(maxsize=1)
+def _code_css() -> str:
+    return pygments_css()
+
+
+def _write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8", newline="\n")
+    return path
+
+
+__all__ = ["QuestionView", "render_site"]
