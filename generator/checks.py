@@ -183,8 +183,9 @@ def answer(seen: Observed) -> Verdict | None:
         lines.append("\n".join(diff))
     if mode == "exact" and matches(expected, actual, "last-line"):
         lines.append("the last line matches; did you mean `match: last-line`?")
+    plain = "exact" if mode == "regex" else mode
     for i, choice in enumerate(q.choices):
-        if not choice.correct and matches(choice.text, actual, mode):
+        if not choice.correct and matches(choice.text, actual, plain):
             lines.append(f"the output is choice {LETTERS[i]}; is {LETTERS[i]} the right answer?")
     return Verdict("wrong-answer", "\n".join(lines), where, actual=actual)
 
@@ -202,6 +203,7 @@ def ambiguity(seen: Observed) -> Verdict | None:
         return None
     actual = _result_text(seen, seen.runs[0])
     _, mode = _expected(seen)
+    mode = "exact" if mode == "regex" else mode  # choices are text, not patterns
     for i, choice in enumerate(q.choices):
         if not choice.correct and matches(choice.text, actual, mode):
             return Verdict(

@@ -49,5 +49,8 @@ class Diagnostic:
         return "/".join(part for part in (self.pattern, self.question) if part)
 
     def __str__(self) -> str:
+        # Details of a multi-line message follow, indented, so each problem's first
+        # line still reads FILE:LINE:COLUMN: status: message [pattern/question].
+        first, *rest = self.message.split("\n")
         tail = f" [{self.subject}]" if self.subject else ""
-        return f"{self.location}: {self.status}: {self.message}{tail}"
+        return "\n    ".join([f"{self.location}: {self.status}: {first}{tail}", *rest])

@@ -73,8 +73,8 @@ def _line(d: Diagnostic, colour: bool) -> str:
     if not colour:
         return str(d)
     code = _COLOURS.get(d.status, "31")
-    tail = f" [{d.subject}]" if d.subject else ""
-    return f"\033[1m{d.location}:\033[0m \033[{code}m{d.status}\033[0m: {d.message}{tail}"
+    head, sep, rest = str(d).partition(f": {d.status}: ")
+    return f"\033[1m{head}:\033[0m \033[{code}m{d.status}\033[0m: {rest}"
 
 
 def summary_line(outcome: Outcome) -> str:

@@ -1,0 +1,226 @@
+"""`qbank verify`: each sample gets its status at its line; cache, shards and reports."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import ROOT, SAMPLES, qbank, sample
+
+
+def _report(tmp_path: Path, *args: str | Path) -> tuple[int, dict[str, dict]]:  # type: ignore[type-arg]
+    path = tmp_path / "report.json"
+    run = qbank("verify", *args, "--report", path)
+    data = json.loads(path.read_text())
+    return run.code, {r["question"]: r for r in data["results"]}
+
+
+def test_verified_sample_is_ok(tmp_path: Path) -> None:
+    code, results = _report(tmp_path, sample("verified-ok.yaml"))
+    assert code == 0
+    assert {q: r["status"] for q, r in results.items()} == dict.fromkeys(
+        ["ok-sum", "ok-numpy-shape", "ok-with-setup", "ok-regex", "ok-expected-error"], "ok"
+    )
+    assert all(r["executed"] and not r["cached"] for r in results.values())
+    numpy = results["ok-numpy-shape"]["environment"]
+    assert numpy["modules"]["numpy"] and numpy["python"].startswith("3.")
+
+
+# (sample, question, status, line, words in the message)
+CASES = [
+    (
+        "wrong-answer.yaml",
+        "wrong-sum",
+        "wrong-answer",
+        16,
+        "expected `15`, but the program printed `10`",
+    ),
+    ("wrong-answer.yaml", "wrong-sum", "wrong-answer", 16, "the output is choice A"),
+    (
+        "last-line-hint.yaml",
+        "progress-then-shape",
+        "wrong-answer",
+        19,
+        "did you mean `match: last-line`?",
+    ),
+    (
+        "ambiguous.yaml",
+        "wrong-choice-matches",
+        "ambiguous",
+        17,
+        "wrong choice B (`2`) also matches",
+    ),
+    ("unstable-set-order.yaml", "set-order", "unstable", 13, "6 runs printed"),
+    ("timeout.yaml", "endless-loop", "timeout", 13, "exceeded the time limit of 2 s"),
+    (
+        "crashed-traceback.yaml",
+        "name-error",
+        "crashed",
+        15,
+        "NameError: name 'totl' is not defined",
+    ),
+    ("expect-error-but-ok.yaml", "no-error-raised", "crashed", 13, "but it finished normally"),
+    ("limits.yaml", "memory-bomb", "crashed", 13, "memory limit"),
+    ("limits.yaml", "output-flood", "crashed", 30, "output limit"),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "question", "status", "line", "words"),
+    CASES,
+    ids=[f"{c[0]}-{c[4][:20]}" for c in CASES],
+)
+def test_broken_sample_gets_its_status_at_its_line(
+    tmp_path: Path, name: str, question: str, status: str, line: int, words: str
+) -> None:
+    code, results = _report(tmp_path, sample(name))
+    assert code == 1
+    record = results[question]
+    assert (record["status"], record["line"]) == (status, line)
+    assert words in record["message"]
+
+
+def test_problem_lines_point_at_the_yaml(tmp_path: Path) -> None:
+    run = qbank("verify", sample("crashed-traceback.yaml"))
+    first = run.out.splitlines()[0]
+    assert first.startswith(f"{os.path.relpath(SAMPLES / 'crashed-traceback.yaml')}:15:7: crashed:")
+    assert first.endswith("[crashed-traceback/name-error]")
+    assert 'crashed-traceback.yaml", line 15, in <module>' in run.out
+    assert "snippet.py" not in run.out
+
+
+def test_unstable_lists_each_distinct_output(tmp_path: Path) -> None:
+    _, results = _report(tmp_path, sample("unstable-set-order.yaml"))
+    assert len(results["set-order"]["outputs"]) >= 2
+
+
+def test_missing_requirement_warns_unless_strict(tmp_path: Path) -> None:
+    code, results = _report(tmp_path, sample("missing-requirement.yaml"))
+    assert code == 0
+    assert results["needs-missing-module"]["status"] == "missing-requirement"
+    assert (
+        "`not_a_real_module_qbank` is not importable" in results["needs-missing-module"]["message"]
+    )
+    weights = results["needs-missing-weights"]
+    assert weights["status"] == "missing-requirement"
+    assert "vgg16_weights_tf_dim_ordering_tf_kernels.h5 is missing" in weights["message"]
+    assert not weights["executed"]
+    assert qbank("verify", sample("missing-requirement.yaml"), "--strict").code == 1
+
+
+def test_fetch_without_network_fails_clearly(tmp_path: Path) -> None:
+    run = qbank("fetch", sample("missing-requirement.yaml"), "--only", "needs-missing-weights")
+    assert run.code == 0  # missing-requirement is a warning unless --strict
+    assert "cannot download keras:vgg16" in run.out
+    run = qbank(
+        "fetch", sample("missing-requirement.yaml"), "--only", "needs-missing-weights", "--strict"
+    )
+    assert run.code == 1
+
+
+def test_snippet_cannot_change_the_bank(tmp_path: Path) -> None:
+    bank = tmp_path / "bank-copy"
+    bank.mkdir()
+    text = sample("writes-bank.yaml").read_text().replace("SAMPLES_DIR", str(bank))
+    (bank / "writes-bank.yaml").write_text(text)
+    before = sorted((p.name, p.read_bytes()) for p in bank.iterdir())
+    code, results = _report(tmp_path, bank / "writes-bank.yaml")
+    assert results["tries-to-write"]["status"] == "ok", results["tries-to-write"]["message"]
+    assert code == 0
+    assert sorted((p.name, p.read_bytes()) for p in bank.iterdir()) == before
+
+
+def test_cache_reuses_unchanged_and_reruns_changed(tmp_path: Path, private_cache: Path) -> None:
+    bank = tmp_path / "b.yaml"
+    shutil.copy(sample("verified-ok.yaml"), bank)
+    _, first = _report(tmp_path, bank)
+    assert not any(r["cached"] for r in first.values())
+    _, second = _report(tmp_path, bank)
+    assert all(r["cached"] for r in second.values())
+    assert {q: r["status"] for q, r in second.items()} == {q: r["status"] for q, r in first.items()}
+    bank.write_text(bank.read_text().replace("print(x * 2)", "print(x + x)"))
+    _, third = _report(tmp_path, bank)
+    assert [q for q, r in third.items() if not r["cached"]] == ["ok-with-setup"]
+    _, fresh = _report(tmp_path, bank, "--no-cache")
+    assert not any(r["cached"] for r in fresh.values())
+
+
+def test_corrupt_cache_entry_is_recomputed(tmp_path: Path, private_cache: Path) -> None:
+    bank = tmp_path / "b.yaml"
+    shutil.copy(sample("wrong-answer.yaml"), bank)
+    _report(tmp_path, bank)
+    entries = list(private_cache.rglob("*.json"))
+    assert len(entries) == 1
+    entries[0].write_text('{"status": "ok", "key": "not-this-one"')  # cut off half-way
+    code, results = _report(tmp_path, bank)
+    assert code == 1
+    assert results["wrong-sum"]["status"] == "wrong-answer"
+    assert not results["wrong-sum"]["cached"]
+
+
+def test_shards_partition_and_merge(tmp_path: Path) -> None:
+    reports = []
+    for k in (1, 2, 3):
+        path = tmp_path / f"shard{k}.json"
+        qbank("validate", ROOT / "bank", "--shard", f"{k}/3", "--report", path)
+        reports.append(path)
+    ids = [{r["question"] for r in json.loads(p.read_text())["results"]} for p in reports]
+    assert not (ids[0] & ids[1]) and not (ids[1] & ids[2]) and not (ids[0] & ids[2])
+    merged = tmp_path / "all.json"
+    run = qbank("report", "merge", *reports, "-o", merged)
+    assert run.code == 0
+    whole = json.loads(merged.read_text())
+    assert {r["question"] for r in whole["results"]} == ids[0] | ids[1] | ids[2]
+    assert whole["summary"]["questions"] == len(ids[0] | ids[1] | ids[2])
+
+
+def test_only_selects_questions_and_patterns(tmp_path: Path) -> None:
+    _, results = _report(tmp_path, sample("verified-ok.yaml"), "--only", "ok-sum")
+    assert list(results) == ["ok-sum"]
+
+
+def test_junit_has_one_testcase_per_question(tmp_path: Path) -> None:
+    junit = tmp_path / "j.xml"
+    qbank("verify", sample("limits.yaml"), "--junit", junit)
+    text = junit.read_text()
+    assert text.count("<testcase") == 2 and text.count('type="crashed"') == 2
+
+
+@pytest.mark.tf
+def test_reference_page_fine_tuning_question_is_unstable(tmp_path: Path) -> None:
+    code, results = _report(tmp_path, sample("unstable-fine-tuning.yaml"))
+    assert code == 1
+    (record,) = results.values()
+    assert record["status"] == "unstable", record["message"]
+    assert all(o.startswith("Training accuracy: ") for o in record["outputs"])
+
+
+@pytest.mark.tf
+def test_reference_bank_imagenet_questions_missing_without_weights(tmp_path: Path) -> None:
+    code, results = _report(
+        tmp_path,
+        ROOT / "bank",
+        "--only",
+        "frozen-base-trainable-params",
+        "--only",
+        "mobilenetv2-predict-shape",
+    )
+    assert code == 0
+    assert {r["status"] for r in results.values()} == {"missing-requirement"}
+
+
+@pytest.mark.tf
+def test_reference_bank_verifies_with_stand_in_weights(
+    tmp_path: Path, stand_in_keras_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KERAS_HOME", str(stand_in_keras_home))
+    code, results = _report(tmp_path, ROOT / "bank")
+    bad = {q: (r["status"], r["message"]) for q, r in results.items() if r["status"] != "ok"}
+    assert bad == {}
+    assert code == 0
+    assert results["mobilenetv2-predict-shape"]["executed"]
+    assert results["frozen-base-trainable-params"]["actual"] == "12810"
