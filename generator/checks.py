@@ -128,9 +128,19 @@ def _result_text(seen: Observed, run: RunResult) -> str:
     return last_line(run.stderr) if verify.expect == "error" else normalize(run.stdout)
 
 
+def _compared(seen: Observed, run: RunResult) -> str:
+    """The part of a run's result the match mode looks at (with ``last-line``, a progress
+    bar's changing timings above the answer do not make a question unstable)."""
+    text = _result_text(seen, run)
+    verify = seen.question.verify
+    if verify is not None and verify.expect == "stdout" and verify.match == "last-line":
+        return last_line(text)
+    return text
+
+
 def stability(seen: Observed) -> Verdict | None:
     """Every run gave the same result."""
-    distinct = tuple(dict.fromkeys(_result_text(seen, run) for run in seen.runs))
+    distinct = tuple(dict.fromkeys(_compared(seen, run) for run in seen.runs))
     if len(distinct) < 2:
         return None
     shown = "\n".join(f"  run output {i + 1}: {_short(text)}" for i, text in enumerate(distinct))

@@ -73,7 +73,7 @@ def _line(d: Diagnostic, colour: bool) -> str:
     if not colour:
         return str(d)
     code = _COLOURS.get(d.status, "31")
-    head, sep, rest = str(d).partition(f": {d.status}: ")
+    head, _, rest = str(d).partition(f": {d.status}: ")
     return f"\033[1m{head}:\033[0m \033[{code}m{d.status}\033[0m: {rest}"
 
 
@@ -320,9 +320,11 @@ def results_for_validation(
         first.setdefault((d.pattern, d.question), d)
     results = []
     for pattern, question, location in questions:
-        d = first.get((pattern, question)) or first.get((pattern, None))
-        if d is None:
+        found = first.get((pattern, question)) or first.get((pattern, None))
+        if found is None:
             results.append(QuestionResult(pattern, question, location, "ok"))
         else:
-            results.append(QuestionResult(pattern, question, d.location, "invalid", d.message))
+            results.append(
+                QuestionResult(pattern, question, found.location, "invalid", found.message)
+            )
     return results

@@ -1,0 +1,1 @@
+"""Benchmarks for qbank (run with `make bench`)."""

@@ -1,0 +1,218 @@
+"""Benchmarks: `make bench` (python -m bench [NAME ...]) → bench/RESULTS.md.
+
+Each figure is a ratio against a baseline measured in the same run, written
+with both absolute times, the machine and the date. Nothing here is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench import banks
+
+HERE = Path(__file__).parent
+ROOT = HERE.parent
+PYTHON = sys.executable
+
+
+@dataclass
+class Figure:
+    """One measured target: ours against its baseline."""
+
+    name: str
+    ours: float
+    baseline: float
+    baseline_label: str
+    target: str
+    note: str = ""
+
+    @property
+    def ratio(self) -> float:
+        """Ours divided by the baseline."""
+        return self.ours / self.baseline if self.baseline else float("inf")
+
+
+def _timed(action: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def _qbank(*args: str | Path, env: dict[str, str] | None = None) -> None:
+    subprocess.run(
+        [PYTHON, "-m", "generator", *map(str, args)],
+        check=False,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def _bare(argv: list[str], count: int, jobs: int = 2) -> float:
+    """Run ``argv`` ``count`` times, ``jobs`` at a time; wall seconds."""
+
+    def once(_: int) -> None:
+        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def all_runs() -> None:
+        with ThreadPoolExecutor(jobs) as pool:
+            list(pool.map(once, range(count)))
+
+    return _timed(all_runs)
+
+
+def trivial(work: Path) -> Figure:
+    """Target 1: 300 trivial questions, runs 2, cold cache, --jobs 2 vs 600 bare python runs."""
+    bank = banks.trivial(work / "trivial", 300)
+    baseline = _bare([PYTHON, "-I", "-c", "pass"], 600)
+    cache = work / "cache-trivial"
+    ours = _timed(
+        lambda: _qbank("verify", bank, "--jobs", "2", env={"QBANK_CACHE_DIR": str(cache)})
+    )
+    return Figure(
+        "verify 300 trivial questions (runs: 2), cold cache, --jobs 2",
+        ours,
+        baseline,
+        "600 × `python -I -c pass`, 2 at a time",
+        "≤ 1.0×",
+    )
+
+
+def tensorflow(work: Path) -> Figure:
+    """Target 2: 10 TensorFlow questions vs the same 10 programs as fresh processes."""
+    bank, programs = banks.tensorflow(work / "tf", 10)
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0"}
+
+    def fresh() -> None:
+        def once(program: Path) -> None:
+            subprocess.run(
+                [PYTHON, str(program)],
+                check=True,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                env=env,
+            )
+
+        with ThreadPoolExecutor(2) as pool:
+            list(pool.map(once, programs))
+
+    baseline = _timed(fresh)
+    cache = work / "cache-tf"
+    ours = _timed(
+        lambda: _qbank("verify", bank, "--jobs", "2", env={"QBANK_CACHE_DIR": str(cache)})
+    )
+    return Figure(
+        "verify 10 TensorFlow questions (MobileNetV2 weights=None, predict), runs: 1, cold cache",
+        ours,
+        baseline,
+        "the same 10 programs as fresh `python` processes, 2 at a time",
+        "≤ 0.4×",
+    )
+
+
+def warm_cache(work: Path) -> list[Figure]:
+    """Target 3: 1,000 unchanged questions, warm cache, vs validate of the same bank."""
+    bank = banks.trivial(work / "warm", 1000, runs=1)
+    cache = work / "cache-warm"
+    env = {"QBANK_CACHE_DIR": str(cache)}
+    _qbank("verify", bank, "--jobs", "2", env=env)  # fill the cache
+    validate = min(_timed(lambda: _qbank("validate", bank, env=env)) for _ in range(3))
+    ours = min(_timed(lambda: _qbank("verify", bank, env=env)) for _ in range(3))
+    return [
+        Figure(
+            "verify 1,000 questions, warm cache, nothing changed",
+            ours,
+            validate,
+            "`qbank validate` on the same bank",
+            "≤ 3× and ≤ 1 s wall",
+        )
+    ]
+
+
+def render(work: Path) -> list[Figure]:
+    """Render 5,000 questions vs a bare Jinja2 loop writing as many pages; sizes."""
+    from bench import site
+
+    return site.measure(work)
+
+
+BENCHES: dict[str, Callable[[Path], Figure | list[Figure]]] = {
+    "trivial": trivial,
+    "tensorflow": tensorflow,
+    "warm-cache": warm_cache,
+    "render": render,
+}
+
+
+def _machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{os.cpu_count()} cores, {cpu}, Python {platform.python_version()}, {platform.system()}"
+
+
+def write(figures: list[Figure], extra: list[str]) -> str:
+    """The RESULTS.md text."""
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Measured {dt.date.today().isoformat()} on {_machine()} by `make bench`.",
+        "Ratios are ours ÷ baseline, both measured in the same run.",
+        "",
+        "| benchmark | ours (s) | baseline | baseline (s) | ratio | target |",
+        "| --- | ---: | --- | ---: | ---: | --- |",
+    ]
+    for f in figures:
+        lines.append(
+            f"| {f.name} | {f.ours:.3f} | {f.baseline_label} | {f.baseline:.3f} | "
+            f"{f.ratio:.2f}× | {f.target} |"
+        )
+    lines += ["", *extra, ""]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    """Run the named benchmarks (all by default) and write bench/RESULTS.md."""
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("names", nargs="*", choices=[*BENCHES, []], default=[])
+    args = parser.parse_args()
+    names = args.names or list(BENCHES)
+    figures: list[Figure] = []
+    extra: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="qbank-bench-") as tmp:
+        for name in names:
+            print(f"running {name} ...", file=sys.stderr, flush=True)
+            result = BENCHES[name](Path(tmp))
+            for figure in result if isinstance(result, list) else [result]:
+                figures.append(figure)
+                print(
+                    f"  {figure.name}: {figure.ours:.3f} s vs {figure.baseline:.3f} s "
+                    f"= {figure.ratio:.2f}×",
+                    file=sys.stderr,
+                )
+    from bench import site
+
+    extra += site.notes()
+    text = write(figures, extra)
+    (HERE / "RESULTS.md").write_text(text, encoding="utf-8")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
