@@ -165,6 +165,11 @@ def _texts(path: NodePath, q: Question) -> Iterator[tuple[NodePath, str, str]]:
         yield (*path, "common_mistakes", i), "common mistake", mistake
 
 
+def letter_group(match: re.Match[str]) -> str:
+    """The name of the group that caught the letter."""
+    return next(name for name in "abc" if match.group(name))
+
+
 def no_answer_letters(pattern: Pattern, doc: Document) -> Iterator[Diagnostic]:
     """Answer letters are written as ``{answer}``, never by hand (they go stale)."""
     for path, q in _indexed(pattern):
@@ -173,7 +178,8 @@ def no_answer_letters(pattern: Pattern, doc: Document) -> Iterator[Diagnostic]:
             for match in _LETTER.finditer(text):
                 letter = match.group("a") or match.group("b") or match.group("c")
                 line = text.count("\n", 0, match.start())
-                location = doc.text_line(text_path, line)
+                column = match.start(letter_group(match)) - (text.rfind("\n", 0, match.start()) + 1)
+                location = doc.text_line(text_path, line, column)
                 if right is not None and letter != right:
                     message = (
                         f"{what} names answer {letter}, but the correct choice is {right}; "

@@ -43,6 +43,8 @@ class Document:
     """Where the key of each mapping entry starts (path of the entry's value)."""
     block_scalars: set[NodePath] = field(default_factory=set)
     """Values written as ``|`` or ``>`` blocks: their text starts on the next line."""
+    quoted: set[NodePath] = field(default_factory=set)
+    """Single-line values written in quotes: their text starts one column later."""
     lines: list[str] = field(default_factory=list)
     """The file's lines, for columns inside block texts."""
 
@@ -58,14 +60,19 @@ class Document:
             probe = probe[:-1]
         return self.values.get((), Location(self.display, 1, 1))
 
-    def text_line(self, path: NodePath, offset: int) -> Location:
-        """Where line ``offset`` (0-based) of the string at ``path`` was written."""
+    def text_line(self, path: NodePath, offset: int, column: int = 0) -> Location:
+        """Where line ``offset`` (0-based) of the string at ``path`` was written, and
+        character ``column`` of that line where it can be told (blocks, one-line values)."""
         start = self.at(path)
         if path in self.block_scalars:
             # The block's text begins on the line after the `|` indicator.
             line = start.line + 1 + offset
             text = self.lines[line - 1] if line <= len(self.lines) else ""
-            return Location(start.file, line, len(text) - len(text.lstrip(" ")) + 1)
+            indent = len(text) - len(text.lstrip(" "))
+            return Location(start.file, line, indent + column + 1)
+        if offset == 0:
+            shift = column + (1 if path in self.quoted else 0)
+            return Location(start.file, start.line, start.column + shift)
         return Location(start.file, start.line + offset, start.column)
 
 
@@ -164,6 +171,8 @@ class _Builder:
         if isinstance(event, yaml.ScalarEvent):
             if event.style in ("|", ">"):
                 self.doc.block_scalars.add(path)
+            elif event.style in ("'", '"'):
+                self.doc.quoted.add(path)
             try:
                 return _scalar(event)
             except ValueError as exc:

@@ -44,17 +44,17 @@ CASES: list[tuple[str, list[tuple[int, int, str]]]] = [
             (51, 5, "`time_limit` only applies to challenge questions"),
             (52, 5, "`attempts` only applies to challenge questions"),
             (64, 13, "prompt renders to nothing visible"),
-            (79, 14, "`why` of choice B names the answer letter B by hand"),
-            (86, 13, "solution step 1 names the answer letter B by hand"),
-            (87, 20, "quick check names the answer letter B by hand"),
+            (79, 29, "`why` of choice B names the answer letter B by hand"),
+            (86, 43, "solution step 1 names the answer letter B by hand"),
+            (87, 33, "quick check names the answer letter B by hand"),
         ],
     ),
     (
         "reference-page-defects.yaml",
         [
-            (39, 20, "quick check names answer B, but the correct choice is D"),
-            (67, 20, "quick check names answer A, but the correct choice is B"),
-            (95, 20, "quick check names answer D, but the correct choice is A"),
+            (39, 56, "quick check names answer B, but the correct choice is D"),
+            (67, 59, "quick check names answer A, but the correct choice is B"),
+            (95, 51, "quick check names answer D, but the correct choice is A"),
         ],
     ),
 ]
