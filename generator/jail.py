@@ -142,10 +142,15 @@ class Jail:
         return cls(kind, python, flags, keras_models)
 
     def command(self, argv: Sequence[str], *, server: bool = False) -> list[str]:
-        """``argv`` wrapped; a server runs as its namespace's init (it reaps)."""
+        """``argv`` wrapped to run as the init of a new pid namespace.
+
+        Being init, the runner reaps the namespace; when it exits the kernel
+        kills everything left in it before the wrapper sees the exit, so no
+        process outlives a run.
+        """
         if self.kind == BWRAP:
-            where = ("--as-pid-1", "--chdir", "/") if server else ("--chdir", INSIDE_WORK)
-            return [*self.prefix, *where, "--", *argv]
+            where = "/" if server else INSIDE_WORK
+            return [*self.prefix, "--as-pid-1", "--chdir", where, "--", *argv]
         return [*self.prefix, *argv]
 
     def scratch(self) -> Scratch:

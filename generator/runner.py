@@ -69,6 +69,13 @@ def execute(source: bytes, filename: str) -> int:
         __file__=filename, __builtins__=builtins, __loader__=_Source(text), __cached__=None
     )
     sys.modules["__main__"] = main
+    # Warnings read source lines through linecache only, never through __loader__.
+    import linecache
+
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    linecache.cache[filename] = (len(text), None, lines, filename)
     sys.argv[:] = [filename]
     try:
         exec(compile(source, filename, "exec", dont_inherit=True), main.__dict__)
@@ -90,12 +97,12 @@ def limit(cpu_s: int, as_bytes: int) -> None:
 
 
 def _as_init() -> None:
-    """When this process is a pid namespace's init, fork and act as its reaper.
+    """As a pid namespace's init (both wrappers make it so), fork; reap as the parent.
 
     A snippet must not be init: init ignores default-action signals and inherits
     orphans. The parent waits for the snippet and exits with its status in the
-    shell's encoding (128 + signal), as bubblewrap's own init does; leaving
-    kills every other process of the namespace.
+    shell's encoding (128 + signal), as bubblewrap does; its exit kills every
+    other process of the namespace before the wrapper can see it.
     """
     if os.getpid() != 1:
         return

@@ -75,9 +75,11 @@ class WarmServer:
         err_r, err_w = os.pipe()
         try:
             payload = json.dumps(request).encode()
-            socket.send_fds(self.sock, [len(payload).to_bytes(8, "big")], [out_w, err_w])
-            os.close(out_w)
-            os.close(err_w)
+            try:
+                socket.send_fds(self.sock, [len(payload).to_bytes(8, "big")], [out_w, err_w])
+            finally:
+                os.close(out_w)  # exactly once: another thread may reuse the number
+                os.close(err_w)
             self.sock.sendall(payload)
             got = pump(out_r, err_r, cap=cap, deadline=deadline, wait_fd=self.sock.fileno())
             if got.stopped:
@@ -89,9 +91,8 @@ class WarmServer:
             self.close()
             raise SandboxError(f"warm server failed: {exc}") from exc
         finally:
-            for fd in (out_r, err_r, out_w, err_w):
-                with contextlib.suppress(OSError):
-                    os.close(fd)
+            os.close(out_r)
+            os.close(err_r)
         if not line:
             self.close()
             if got.stopped:

@@ -1,0 +1,451 @@
+"""The sandbox contract: isolation, limits, faithful output, no process left behind.
+
+Every test runs real subprocesses in the real isolation of this machine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import socket
+import subprocess
+import sys
+import textwrap
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from generator.errors import SandboxError
+from generator.sandbox import Limits, RunResult, Sandbox, detect_isolation
+
+PYTHON = str(Path(sys.prefix) / "bin" / "python")
+PROJECT = Path(__file__).resolve().parent.parent
+BANK_FILE = PROJECT / "tests" / "samples" / "sandbox-bank.yaml"
+FAST = Limits(timeout=20, memory_mb=1024, output_bytes=1 << 16)
+PATHS = [pytest.param((), id="plain"), pytest.param(("numpy",), id="warm")]
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[Sandbox]:
+    with Sandbox(PYTHON) as box:
+        yield box
+
+
+@pytest.fixture(scope="module")
+def fallback() -> Iterator[Sandbox]:
+    with Sandbox(PYTHON, isolation="fallback") as box:
+        yield box
+
+
+def run(box: Sandbox, code: str, limits: Limits = FAST, **kwargs: object) -> RunResult:
+    return box.run(textwrap.dedent(code), limits, **kwargs)  # type: ignore[arg-type]
+
+
+def processes_with(marker: str) -> list[int]:
+    """Host pids whose command line contains ``marker``."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if marker.encode() in cmdline:
+                found.append(int(entry))
+    return found
+
+
+def test_auto_picks_bwrap_here(sandbox: Sandbox) -> None:
+    assert detect_isolation() == "bwrap"
+    assert sandbox.isolation == "bwrap"
+    assert run(sandbox, "print('hi')").isolation == "bwrap"
+
+
+def test_unknown_isolation_and_shim_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(SandboxError, match="unknown isolation"):
+        Sandbox(PYTHON, isolation="chroot")
+    shim = tmp_path / "python"
+    shim.write_text('#!/bin/sh\nexec python "$@"\n')
+    shim.chmod(0o755)
+    with pytest.raises(SandboxError, match="shim"):
+        Sandbox(str(shim))
+
+
+@pytest.mark.parametrize("preload", PATHS)
+def test_stdout_and_stderr_are_separate(sandbox: Sandbox, preload: tuple[str, ...]) -> None:
+    result = run(
+        sandbox,
+        """
+        import sys
+        print("out 1")
+        print("err", file=sys.stderr)
+        print("out 2")
+        """,
+        preload=preload,
+    )
+    assert (result.stdout, result.stderr) == ("out 1\nout 2\n", "err\n")
+    assert (result.returncode, result.killed) == (0, None)
+
+
+@pytest.mark.parametrize("preload", PATHS)
+@pytest.mark.parametrize(
+    ("code", "returncode", "stderr"),
+    [
+        ("pass", 0, ""),
+        ("import sys; sys.exit(3)", 3, ""),
+        ("import sys; sys.exit('bye')", 1, "bye\n"),
+        ("raise SystemExit", 0, ""),
+        ("import os; os._exit(5)", 5, ""),
+        ("import sys; sys.exit(256 + 7)", 7, ""),
+    ],
+)
+def test_exit_codes(
+    sandbox: Sandbox, preload: tuple[str, ...], code: str, returncode: int, stderr: str
+) -> None:
+    result = run(sandbox, code, preload=preload)
+    assert (result.returncode, result.killed, result.stderr) == (returncode, None, stderr)
+
+
+@pytest.mark.parametrize("preload", PATHS)
+def test_death_by_signal_is_named(sandbox: Sandbox, preload: tuple[str, ...]) -> None:
+    result = run(
+        sandbox, "import os, signal; os.kill(os.getpid(), signal.SIGTERM)", preload=preload
+    )
+    assert (result.returncode, result.killed) == (-15, "signal:SIGTERM")
+
+
+@pytest.mark.parametrize("preload", PATHS)
+def test_traceback_names_the_file_with_its_own_lines(
+    sandbox: Sandbox, preload: tuple[str, ...]
+) -> None:
+    code = "import os\n\ndef f(x):\n    return 1 / x\n\nprint('before')\nf(0)\n"
+    result = sandbox.run(code, FAST, filename="cv-question-3.py", preload=preload)
+    assert result.returncode == 1
+    assert result.stdout == "before\n"
+    assert result.stderr.splitlines() == [
+        "Traceback (most recent call last):",
+        '  File "cv-question-3.py", line 7, in <module>',
+        "    f(0)",
+        '  File "cv-question-3.py", line 4, in f',
+        "    return 1 / x",
+        "           ~~^~~",
+        "ZeroDivisionError: division by zero",
+    ]
+
+
+@pytest.mark.parametrize("preload", PATHS)
+def test_syntax_error_and_main_module(sandbox: Sandbox, preload: tuple[str, ...]) -> None:
+    bad = sandbox.run("x = 1\ny = (\n", FAST, filename="q.py", preload=preload)
+    assert bad.returncode == 1
+    assert bad.stderr.startswith('  File "q.py", line 2\n')
+    assert bad.stderr.endswith("SyntaxError: '(' was never closed\n")
+    main = run(
+        sandbox,
+        """
+        import sys, warnings
+        print(__name__, __file__, sys.argv, sys.modules["__main__"].__dict__ is globals())
+        warnings.warn("careful")
+        """,
+        preload=preload,
+    )
+    assert main.stdout == "__main__ snippet.py ['snippet.py'] True\n"
+    assert main.stderr == 'snippet.py:4: UserWarning: careful\n  warnings.warn("careful")\n'
+
+
+PROGRAMS = [
+    "import numpy as np\nprint(np.arange(6).reshape(2, 3) * 2)\nprint(np.float32(1) / 3)",
+    "import numpy as np\nnp.zeros((2, 3)) @ np.zeros((2, 3))",
+    "import json, sys\nprint(json.dumps({'a': [1, 2]}))\nsys.exit(4)",
+    "import threading\nthreading.Thread(target=lambda: print('thread')).start()\nprint('main')",
+    "import atexit\natexit.register(print, 'at exit')\nprint('body', end='')",
+]
+
+
+@pytest.mark.parametrize("code", PROGRAMS)
+def test_warm_path_matches_the_plain_path(sandbox: Sandbox, code: str) -> None:
+    plain = sandbox.run(code, FAST)
+    warm = sandbox.run(code, FAST, preload=("numpy",))
+    assert (warm.stdout, warm.stderr, warm.returncode, warm.killed) == (
+        plain.stdout,
+        plain.stderr,
+        plain.returncode,
+        plain.killed,
+    )
+
+
+@pytest.mark.parametrize("preload", PATHS)
+def test_runs_differ_in_hash_seed_and_random_state(
+    sandbox: Sandbox, preload: tuple[str, ...]
+) -> None:
+    code = "import numpy as np, random\nprint(hash('abc'), random.random(), np.random.rand())"
+    first, second = (run(sandbox, code, preload=preload).stdout for _ in range(2))
+    assert first.split() != second.split()
+    assert all(a != b for a, b in zip(first.split(), second.split(), strict=True))
+
+
+@pytest.mark.parametrize("preload", PATHS)
+def test_no_network(sandbox: Sandbox, preload: tuple[str, ...]) -> None:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        result = run(
+            sandbox,
+            f"""
+            import socket
+            for address in [("1.1.1.1", 53), ("8.8.8.8", 443), ("127.0.0.1", {port})]:
+                try:
+                    socket.create_connection(address, timeout=3).close()
+                    print("connected", address)
+                except OSError as exc:
+                    print("refused", type(exc).__name__)
+            """,
+            preload=preload,
+        )
+    assert "connected" not in result.stdout
+    assert result.stdout.count("refused") == 3
+
+
+@pytest.mark.parametrize("preload", PATHS)
+def test_bank_project_and_home_are_not_writable(sandbox: Sandbox, preload: tuple[str, ...]) -> None:
+    before = BANK_FILE.read_bytes()
+    planted = PROJECT / "planted-by-snippet.txt"
+    home_file = Path.home() / "planted-by-snippet.txt"
+    result = run(
+        sandbox,
+        f"""
+        import os, pathlib, shutil
+        attempts = [
+            lambda: open({str(BANK_FILE)!r}, "a").write("pwned"),
+            lambda: os.remove({str(BANK_FILE)!r}),
+            lambda: os.rename({str(BANK_FILE)!r}, "/tmp/x"),
+            lambda: open({str(planted)!r}, "w").write("pwned"),
+            lambda: shutil.rmtree({str(PROJECT / "tests" / "samples")!r}),
+            lambda: os.chmod({str(BANK_FILE)!r}, 0o777),
+        ]
+        for attempt in attempts:
+            try:
+                attempt()
+                print("succeeded")
+            except OSError as exc:
+                print("failed", exc.errno)
+        open({str(home_file)!r}, "w").write("only in the sandbox")
+        """,
+        preload=preload,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "succeeded" not in result.stdout
+    assert result.stdout.count("failed") == 6
+    assert BANK_FILE.read_bytes() == before
+    assert not planted.exists()
+    assert not home_file.exists()
+
+
+@pytest.mark.parametrize("preload", PATHS)
+def test_scratch_dirs_are_private_and_fresh(sandbox: Sandbox, preload: tuple[str, ...]) -> None:
+    code = """
+        import os, tempfile
+        print(os.getcwd(), sorted(os.listdir(".")), sorted(os.listdir(tempfile.gettempdir())))
+        print(os.path.expanduser("~"), os.access(os.path.expanduser("~"), os.W_OK))
+        for path in ("here.txt", tempfile.gettempdir() + "/left.txt", "/dev/shm/left"):
+            open(path, "w").write("x")
+        """
+    first = run(sandbox, code, preload=preload)
+    second = run(sandbox, code, preload=preload)
+    assert first.stdout == second.stdout
+    assert first.stdout == "/tmp/work [] ['home', 'keras', 'work']\n/tmp/home True\n"
+
+
+@pytest.mark.parametrize("preload", PATHS)
+def test_environment_is_scrubbed(
+    sandbox: Sandbox, preload: tuple[str, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("QBANK_SECRET", "leak")
+    result = run(
+        sandbox,
+        """
+        import os
+        print(sorted(k for k in os.environ if k != "PWD"))
+        print(os.environ["KERAS_HOME"])
+        """,
+        preload=preload,
+    )
+    names = "HOME KERAS_HOME LANG LC_ALL PATH TF_CPP_MIN_LOG_LEVEL TF_ENABLE_ONEDNN_OPTS TMPDIR"
+    assert result.stdout == f"{names.split()}\n/tmp/keras\n"
+
+
+def test_keras_models_are_read_only_and_keras_home_writable(tmp_path: Path) -> None:
+    models = tmp_path / "models"
+    models.mkdir()
+    (models / "weights.h5").write_text("w")
+    with Sandbox(PYTHON, keras_models=models) as box:
+        result = run(
+            box,
+            """
+            import os
+            home = os.environ["KERAS_HOME"]
+            print(open(home + "/models/weights.h5").read())
+            open(home + "/keras.json", "w").write("{}")
+            try:
+                open(home + "/models/new.h5", "w")
+            except OSError:
+                print("models read-only")
+            """,
+        )
+    assert result.stdout == "w\nmodels read-only\n", result.stderr
+    assert sorted(os.listdir(models)) == ["weights.h5"]
+
+
+def test_a_venv_under_tmp_is_bound_back(tmp_path: Path) -> None:
+    venv = tmp_path / "venv"
+    subprocess.run(
+        [PYTHON, "-m", "venv", "--without-pip", "--system-site-packages", str(venv)], check=True
+    )
+    with Sandbox(str(venv / "bin" / "python")) as box:
+        result = run(box, "import sys\nprint(sys.prefix)")
+    assert result.stdout == f"{venv}\n", result.stderr
+
+
+ORPHAN = """
+import subprocess, sys
+subprocess.Popen(["sleep", "{marker}"], start_new_session=True,
+                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+print("orphan started", flush=True)
+{ending}
+"""
+
+
+@pytest.mark.parametrize("preload", PATHS)
+@pytest.mark.parametrize(
+    ("ending", "killed"), [("pass", None), ("while True: pass", "timeout")], ids=["exit", "timeout"]
+)
+def test_no_process_outlives_a_run(
+    sandbox: Sandbox, preload: tuple[str, ...], ending: str, killed: str | None
+) -> None:
+    marker = f"900.{random.randrange(10**9)}"
+    code = ORPHAN.format(marker=marker, ending=ending)
+    result = sandbox.run(code, Limits(timeout=2, memory_mb=1024), preload=preload)
+    assert result.stdout == "orphan started\n", result.stderr
+    assert result.killed == killed
+    assert processes_with(marker) == []
+
+
+@pytest.mark.parametrize("preload", PATHS)
+@pytest.mark.parametrize(
+    "code",
+    [
+        "while True: pass",
+        "import time\ntime.sleep(60)",
+        "import os, time\nos.setsid()\nos.fork()\ntime.sleep(60)",
+    ],
+    ids=["busy", "sleep", "forked"],
+)
+def test_timeout(sandbox: Sandbox, preload: tuple[str, ...], code: str) -> None:
+    result = sandbox.run(code, Limits(timeout=1, memory_mb=1024), preload=preload)
+    assert (result.returncode, result.killed) == (None, "timeout")
+
+
+def test_cpu_limit_ends_a_run_as_timeout(sandbox: Sandbox) -> None:
+    code = "import os\nfor _ in range(3):\n    os.fork()\nwhile True: pass"  # 8 busy processes
+    result = sandbox.run(code, Limits(timeout=1, memory_mb=1024))
+    assert result.killed == "timeout"
+
+
+@pytest.mark.parametrize("preload", PATHS)
+@pytest.mark.parametrize(
+    "code",
+    [
+        "x = bytearray(64 << 30)",
+        "chunks = []\nwhile True:\n    chunks.append(bytearray(32 << 20))",
+        "import numpy as np\nnp.ones((1 << 16, 1 << 16))",
+    ],
+    ids=["at-once", "gradual", "numpy"],
+)
+def test_memory_bomb_is_stopped(sandbox: Sandbox, preload: tuple[str, ...], code: str) -> None:
+    result = sandbox.run(code, Limits(timeout=20, memory_mb=512), preload=preload)
+    assert result.killed == "memory", result.stderr
+    assert "MemoryError" in result.stderr.splitlines()[-1]
+
+
+@pytest.mark.parametrize("preload", PATHS)
+@pytest.mark.parametrize("stream", ["stdout", "stderr"])
+def test_output_flood_is_capped(sandbox: Sandbox, preload: tuple[str, ...], stream: str) -> None:
+    code = f"import sys\nwhile True:\n    print('x' * 999, file=sys.{stream})"
+    limits = Limits(timeout=20, memory_mb=1024, output_bytes=100_000)
+    result = sandbox.run(code, limits, preload=preload)
+    assert (result.returncode, result.killed) == (None, "output")
+    assert len(getattr(result, stream)) == 100_000
+    # The server is still usable after it was stopped.
+    assert run(sandbox, "print('next')", preload=preload).stdout == "next\n"
+
+
+def test_concurrent_runs_from_threads(sandbox: Sandbox) -> None:
+    results: dict[int, RunResult] = {}
+
+    def work(i: int) -> None:
+        preload = ("numpy",) if i % 2 else ()
+        results[i] = run(
+            sandbox, f"import time\ntime.sleep(0.2)\nprint({i} * {i})", preload=preload
+        )
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert {i: r.stdout for i, r in results.items()} == {i: f"{i * i}\n" for i in range(6)}
+
+
+def test_a_missing_preload_module_fails_like_a_plain_run(sandbox: Sandbox) -> None:
+    code = "import no_such_module_qbank"
+    warm = sandbox.run(code, FAST, preload=("no_such_module_qbank",))
+    plain = sandbox.run(code, FAST)
+    assert warm.stderr == plain.stderr
+    assert warm.stderr.endswith("ModuleNotFoundError: No module named 'no_such_module_qbank'\n")
+
+
+@pytest.mark.parametrize("preload", PATHS)
+def test_fallback_isolation(fallback: Sandbox, preload: tuple[str, ...]) -> None:
+    assert fallback.isolation == "rlimits+unshare"
+    hello = fallback.run("import sys\nprint('hi')\nsys.exit(2)", FAST, preload=preload)
+    assert (hello.stdout, hello.returncode, hello.isolation) == ("hi\n", 2, "rlimits+unshare")
+    net = run(
+        fallback,
+        """
+        import socket
+        try:
+            socket.create_connection(("1.1.1.1", 53), timeout=3)
+        except OSError:
+            print("no network")
+        """,
+        preload=preload,
+    )
+    assert net.stdout == "no network\n"
+    marker = f"900.{random.randrange(10**9)}"
+    code = ORPHAN.format(marker=marker, ending="while True: pass")
+    stuck = fallback.run(code, Limits(timeout=1, memory_mb=1024), preload=preload)
+    assert (stuck.stdout, stuck.killed) == ("orphan started\n", "timeout")
+    assert processes_with(marker) == []
+    bomb = fallback.run("x = bytearray(64 << 30)", Limits(memory_mb=512), preload=preload)
+    assert bomb.killed == "memory"
+    crash = fallback.run("import os, signal\nos.kill(os.getpid(), signal.SIGTERM)", FAST)
+    assert crash.killed == "signal:SIGTERM"
+
+
+def test_sample_bank_file_is_intact() -> None:
+    digest = hashlib.sha256(BANK_FILE.read_bytes()).hexdigest()
+    assert digest == hashlib.sha256(b"# Read-only target of tests/test_sandbox.py.\n").hexdigest()
+
+
+@pytest.mark.tf
+def test_tensorflow_through_a_warm_server(sandbox: Sandbox) -> None:
+    code = "import tensorflow as tf\nprint(tf.constant([1, 2]).shape)"
+    limits = Limits(timeout=120)
+    for _ in range(2):
+        result = sandbox.run(code, limits, filename="tf.py", preload=("tensorflow",))
+        assert (result.stdout, result.returncode, result.killed) == ("(2,)\n", 0, None), (
+            result.stderr
+        )
