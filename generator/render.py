@@ -9,9 +9,13 @@ Layout of the output (every URL relative, so it opens from ``file://``)::
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import re
 import shutil
+import sys
 from collections.abc import Mapping
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -20,10 +24,10 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, S
 from markupsafe import Markup
 
 from generator.markdown import TextRenderer, pygments_css
-from generator.model import Bank, Pattern, Question
+from generator.model import Bank, Defaults, Pattern, Question
 from generator.result import QuestionResult
 from generator.search import search_index
-from generator.views import QuestionView, band_counts, build_views, draw_test
+from generator.views import band_counts, build_views, draw_test
 
 STATIC = Path(__file__).parent / "static"
 #: Forbids inline scripts and every source outside the site.
@@ -32,6 +36,8 @@ CSP = (
     "font-src 'self'; connect-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'"
 )
 MODES = (("practice", "Practice"), ("challenge", "Challenge"), ("test", "Test"))
+#: Banks with at least this many questions render their patterns in parallel processes.
+PARALLEL_FROM = 800
 
 
 @dataclass(frozen=True)
@@ -102,25 +108,13 @@ def render_site(
     """Write the whole site for ``bank`` into the (empty, existing) folder ``out``."""
     env = environment(theme)
     texts = TextRenderer()
-    defaults = bank.settings.defaults
-    views = build_views(
-        list(bank.questions()),
-        texts,
-        results or {},
-        time_limit=defaults.time_limit,
-        attempts=defaults.attempts,
-    )
     site = Site(
         bank.settings.title, slugify(bank.settings.title), texts.block(bank.settings.description)
     )
     pages = [_pattern_page(pattern, texts) for pattern in bank.patterns]
     written = _copy_assets(out, theme)
-    written.append(
-        _write(
-            out / "assets" / "search-index.js",
-            search_index(bank, {p.pattern.id: p.url for p in pages}),
-        )
-    )
+    urls = {page.pattern.id: page.url for page in pages}
+    written.append(_write(out / "assets" / "search-index.js", search_index(bank, urls)))
 
     topics: dict[str, list[PatternPage]] = {}
     for page in pages:
@@ -128,12 +122,53 @@ def render_site(
     index = env.get_template("index.html").render(site=site, root="", topics=topics)
     written.append(_write(out / "index.html", index))
 
+    job = _Job(out, site, theme, dict(results or {}), bank.settings.defaults)
+    return written + _render_patterns(job, pages)
+
+
+@dataclass(frozen=True)
+class _Job:
+    """What rendering a pattern's pages needs besides the pattern (sent to worker processes)."""
+
+    out: Path
+    site: Site
+    theme: Path | None
+    results: dict[str, QuestionResult]
+    defaults: Defaults
+
+
+def _render_patterns(job: _Job, pages: list[PatternPage]) -> list[Path]:
+    """Render every pattern's pages; large banks in parallel processes, in a stable order."""
+    count = sum(len(page.pattern.questions) for page in pages)
+    workers = min(os.cpu_count() or 1, 8)
+    if count < PARALLEL_FROM or workers < 2 or not sys.platform.startswith("linux"):
+        return _render_chunk(job, pages)
+    size = max(1, len(pages) // (workers * 4))
+    chunks = [pages[i : i + size] for i in range(0, len(pages), size)]
+    # fork (Linux only): workers start at once and never re-import the caller's __main__.
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        done = pool.map(_render_chunk, [job] * len(chunks), chunks)
+        return [path for paths in done for path in paths]
+
+
+def _render_chunk(job: _Job, pages: list[PatternPage]) -> list[Path]:
+    """An overview page and one page per mode for each pattern of ``pages``."""
+    env = environment(job.theme)
+    texts = TextRenderer()
+    written: list[Path] = []
     for page in pages:
-        folder = out / page.url
-        common = {"site": site, "root": "../../", "page": page, "views": views}
-        written.append(
-            _write(folder / "index.html", env.get_template("overview.html").render(common, mode=""))
+        views = build_views(
+            page.pattern.questions,
+            texts,
+            job.results,
+            time_limit=job.defaults.time_limit,
+            attempts=job.defaults.attempts,
         )
+        folder = job.out / page.url
+        common = {"site": job.site, "root": "../../", "page": page, "views": views}
+        overview = env.get_template("overview.html").render(common, mode="")
+        written.append(_write(folder / "index.html", overview))
         for mode, _label in page.modes:
             html = env.get_template(f"{mode}.html").render(common, mode=mode)
             written.append(_write(folder / f"{mode}.html", html))
@@ -181,6 +216,3 @@ def _write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8", newline="\n")
     return path
-
-
-__all__ = ["QuestionView", "render_site"]

@@ -16,7 +16,7 @@ from generator.model import Bank, Question
 #: Name of the global the index script assigns.
 GLOBAL = "QBANK_SEARCH"
 #: Upper bound of the whole index in characters; the per-question word budget follows.
-INDEX_BUDGET = 900_000
+INDEX_BUDGET = 880_000
 _TITLE_MAX = 120
 _WORD = re.compile(r"[^\W_]+(?:['.][^\W_]+)*", re.UNICODE)
 # Markup an author may have written; its words are not what a learner searches for.
@@ -45,13 +45,13 @@ def _plain_title(title: str) -> str:
 def search_index(bank: Bank, pattern_urls: dict[str, str]) -> str:
     """The index script for ``bank``; ``pattern_urls`` maps pattern id to its folder URL."""
     count = max(1, sum(1 for _ in bank.questions()))
-    budget = max(40, min(600, INDEX_BUDGET // count - 60))
+    per_question = INDEX_BUDGET // count
     patterns = []
     entries: list[list[object]] = []
     for number, pattern in enumerate(bank.patterns):
         patterns.append([_plain_title(pattern.title), pattern_urls[pattern.id]])
         for question in pattern.questions:
-            entries.append(_entry(number, question, budget))
+            entries.append(_entry(number, question, per_question))
     data = {"p": patterns, "q": entries}
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     # Never let author text close a script or open a comment, whatever the loader.
@@ -59,7 +59,10 @@ def search_index(bank: Bank, pattern_urls: dict[str, str]) -> str:
     return f"window.{GLOBAL}={text};\n"
 
 
-def _entry(pattern_number: int, question: Question, budget: int) -> list[object]:
+def _entry(pattern_number: int, question: Question, per_question: int) -> list[object]:
+    """``[pattern, mode, id, title, words]``; the words fill what the rest leaves of the budget."""
+    title = _plain_title(question.title)
+    budget = min(600, max(40, per_question - len(title) - len(question.id) - 24))
     texts = [question.prompt, *(choice.text for choice in question.choices)]
     mode = 1 if question.mode == "challenge" else 0
-    return [pattern_number, mode, question.id, _plain_title(question.title), words(texts, budget)]
+    return [pattern_number, mode, question.id, title, words(texts, budget)]

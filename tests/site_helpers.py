@@ -18,6 +18,20 @@ from generator.result import Environment, QuestionResult
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden" / "small-site"
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+#: Debian's Chromium; the browser tests never download a browser.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
+#: Installed by `npm ci --no-audit --no-fund` (package.json at the repo root).
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 CV_FILE = "bank/computer-vision/pretrained-models.yaml"
 ML_FILE = "bank/machine-learning/data-splits.yaml"
 

@@ -1,0 +1,352 @@
+"""The learner site as HTML: safety, answer letters, determinism, themes, publishing, size."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from jinja2 import UndefinedError
+
+from generator.errors import Location
+from generator.model import Bank, Pattern, Solution, Step
+from generator.publish import publish
+from generator.render import environment, render_site
+from generator.result import Environment, QuestionResult
+from generator.views import display_order, draw_test
+from tests.site_helpers import (
+    GOLDEN,
+    build_small_site,
+    data_splits,
+    generated_bank,
+    pretrained_models,
+    question,
+    small_bank,
+    small_results,
+)
+
+EVIL = (
+    "Look <script>alert(1)</script> here <img src=x onerror=alert(2)> and "
+    '[click](javascript:alert(3)) or <a href="JaVaScRiPt:alert(4)" onclick="alert(5)">a</a> '
+    '<iframe src="https://evil.example/"></iframe><style>body{display:none}</style> '
+    "![remote](https://evil.example/pixel.png) {answer}"
+)
+
+
+class Tags(HTMLParser):
+    """Every start tag with its attributes, and the text inside <script> elements."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.script_text: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+        self._in_script = tag == "script"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_script = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_script and data.strip():
+            self.script_text.append(data)
+
+
+def parse(path: Path) -> Tags:
+    parser = Tags()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser
+
+
+def html_files(root: Path) -> list[Path]:
+    return sorted(root.rglob("*.html"))
+
+
+@pytest.fixture(scope="module")
+def small_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("small-site")
+    build_small_site(out)
+    return out
+
+
+def evil_bank() -> Bank:
+    """Hostile text in every field an author controls."""
+    base = pretrained_models()
+    evil_questions = []
+    for q in base.questions:
+        choices = tuple(
+            dataclasses.replace(c, text=f"{c.text} {EVIL}" if not c.correct else c.text, why=EVIL)
+            for c in q.choices
+        )
+        step = Step(EVIL, EVIL, q.location)
+        evil_questions.append(
+            dataclasses.replace(
+                q,
+                title=f"{q.title} <script>alert(6)</script>",
+                prompt=f"{q.prompt}\n\n{EVIL}",
+                hint=EVIL,
+                choices=choices,
+                solution=Solution((step,), EVIL, q.location),
+                common_mistakes=(EVIL,),
+            )
+        )
+    pattern = dataclasses.replace(
+        base,
+        title="Evil <script>alert(7)</script> pattern",
+        topic="Topic <img src=x onerror=alert(8)>",
+        badge="<script>alert(9)</script>",
+        tags=("<b onmouseover=alert(10)>t</b>",),
+        intro=EVIL,
+        questions=tuple(evil_questions),
+    )
+    bank = small_bank()
+    settings = dataclasses.replace(
+        bank.settings, title="Bank <script>alert(11)</script>", description=EVIL
+    )
+    return dataclasses.replace(bank, settings=settings, patterns=(pattern,))
+
+
+def test_author_html_never_executes(tmp_path: Path) -> None:
+    render_site(evil_bank(), tmp_path)
+    pages = html_files(tmp_path)
+    assert pages
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        lowered = text.lower()
+        assert "<script>alert" not in lowered, page
+        assert "<iframe" not in lowered and "<style" not in lowered, page
+        parsed = parse(page)
+        assert parsed.script_text == [], f"{page}: inline script"
+        for tag, attrs in parsed.tags:
+            if tag == "script":
+                assert (attrs.get("src") or "").endswith(".js"), page
+            for name, value in attrs.items():
+                assert not name.startswith("on"), f"{page}: <{tag} {name}>"
+                assert name != "style", f"{page}: style attribute on <{tag}>"
+                assert not (value or "").strip().lower().startswith("javascript:"), page
+                if name == "src":
+                    assert not re.match(r"^\s*([a-z]+:|//)", value or "", re.I), page
+    index = (tmp_path / "assets" / "search-index.js").read_text(encoding="utf-8")
+    assert "<" not in index and "javascript:" not in index.lower()
+    assert "onerror" not in index.lower()
+
+
+def test_every_page_has_a_strict_csp(small_site: Path) -> None:
+    for page in html_files(small_site):
+        metas = [a for t, a in parse(page).tags if t == "meta" and a.get("http-equiv")]
+        assert len(metas) == 1, page
+        assert metas[0]["http-equiv"] == "Content-Security-Policy"
+        csp = metas[0]["content"] or ""
+        for rule in ("script-src 'self'", "style-src 'self'", "object-src 'none'", "base-uri"):
+            assert rule in csp, (page, rule)
+        assert "unsafe-inline" not in csp and "http" not in csp
+
+
+def test_urls_are_relative_and_resolve(small_site: Path) -> None:
+    for page in html_files(small_site):
+        for tag, attrs in parse(page).tags:
+            for name in ("href", "src"):
+                url = attrs.get(name)
+                if not url or (tag == "a" and name == "href" and url.startswith("#")):
+                    continue
+                assert not re.match(r"^([a-z]+:|/)", url), f"{page}: {url}"
+                target = (page.parent / url.split("#")[0]).resolve()
+                assert target.is_file(), f"{page}: {url} does not exist"
+
+
+def test_answer_letters_follow_the_correct_choice(small_site: Path) -> None:
+    practice = (small_site / "computer-vision/pretrained-models/practice.html").read_text()
+    assert "Pre-trained models reuse features = D" in practice
+    assert "reducing training time → Option D" in practice
+    assert "<code>(1, 1000)</code> → Option B" in practice
+    assert "Output shape = (batch, 1000 classes) = B" in practice
+    assert "Option A uses the correct function" in practice
+    for page in [*html_files(small_site), small_site / "assets/search-index.js"]:
+        assert "{answer}" not in page.read_text(encoding="utf-8"), page
+
+
+def test_shuffle_is_deterministic_and_letters_follow_it(tmp_path: Path) -> None:
+    pattern = data_splits()
+    shuffled = pattern.questions[0]
+    order = display_order(shuffled)
+    assert order == display_order(shuffled)
+    assert sorted(order) == list(range(len(shuffled.choices)))
+    letter = "ABC"[order.index(shuffled.correct_index)]
+    code = (
+        "from tests.site_helpers import data_splits; from generator.views import display_order; "
+        "print(display_order(data_splits().questions[0]))"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "12345", "PYTHONPATH": str(Path(__file__).parent.parent)}
+    other = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    assert other.stdout.strip() == str(order)
+
+    render_site(Bank(tmp_path, small_bank().settings, (pattern,)), tmp_path / "a")
+    html = (tmp_path / "a/machine-learning/data-splits/practice.html").read_text()
+    assert f"Unseen data = {letter}" in html
+    assert f'data-answer="{order.index(shuffled.correct_index)}"' in html
+
+
+def test_builds_are_byte_identical(tmp_path: Path) -> None:
+    (tmp_path / "one").mkdir()
+    (tmp_path / "two").mkdir()
+    build_small_site(tmp_path / "one")
+    build_small_site(tmp_path / "two")
+    files = [
+        {p.relative_to(root): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+        for root in (tmp_path / "one", tmp_path / "two")
+    ]
+    assert files[0] == files[1]
+
+
+def test_golden_site(small_site: Path) -> None:
+    """A fresh build equals tests/golden/small-site; regenerate with
+    ``python -m tests.site_helpers regenerate`` and review the diff."""
+    hint = "site changed: run `.venv/bin/python -m tests.site_helpers regenerate`, review the diff"
+    built = {p.relative_to(small_site) for p in small_site.rglob("*") if p.is_file()}
+    golden = {p.relative_to(GOLDEN) for p in GOLDEN.rglob("*") if p.is_file()}
+    assert built == golden, hint
+    for rel in sorted(built):
+        assert (small_site / rel).read_bytes() == (GOLDEN / rel).read_bytes(), f"{rel}: {hint}"
+
+
+def test_verified_note_only_on_verified_questions(tmp_path: Path) -> None:
+    results = small_results()
+    env = Environment("3.11.7", (("tensorflow", "2.21.0"),))
+    loc = Location("x.yaml", 1, 1)
+    results["frozen-base-trainable-params"] = QuestionResult(
+        "pretrained-models",
+        "frozen-base-trainable-params",
+        loc,
+        "unstable",
+        executed=True,
+        environment=env,
+    )
+    results["why-save-time"] = QuestionResult(
+        "pretrained-models", "why-save-time", loc, "ok", executed=False, environment=env
+    )
+    render_site(small_bank(), tmp_path, results)
+    note = "Output verified with Python 3.11.7, tensorflow 2.21.0"
+    folder = tmp_path / "computer-vision/pretrained-models"
+    assert (folder / "practice.html").read_text().count(note) == 1
+    assert (folder / "test.html").read_text().count(note) == 1
+    assert note not in (folder / "challenge.html").read_text()
+
+
+def test_theme_overrides_templates_and_assets(tmp_path: Path) -> None:
+    theme = tmp_path / "theme"
+    (theme / "templates").mkdir(parents=True)
+    (theme / "static").mkdir()
+    (theme / "templates" / "overview.html").write_text(
+        '{% extends "_pattern.html" %}{% block mode %}<p class="themed">Themed '
+        "{{ page.pattern.title }}</p>{% endblock %}"
+    )
+    (theme / "static" / "site.css").write_text("/* themed */\n")
+    (theme / "static" / "logo.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>")
+    out = tmp_path / "out"
+    out.mkdir()
+    written = render_site(small_bank(), out, theme=theme)
+    overview = (out / "computer-vision/pretrained-models/index.html").read_text()
+    assert '<p class="themed">Themed Why pre-trained' in overview
+    assert (out / "assets/site.css").read_text() == "/* themed */\n"
+    assert (out / "assets/logo.svg") in written
+    assert "Challenge" in (out / "computer-vision/pretrained-models/challenge.html").read_text()
+
+
+def test_templates_use_strict_undefined(tmp_path: Path) -> None:
+    theme = tmp_path / "theme"
+    theme.mkdir()
+    (theme / "index.html").write_text("{{ no_such_variable }}")
+    with pytest.raises(UndefinedError):
+        render_site(small_bank(), tmp_path, theme=theme)
+    assert environment(None).autoescape is True
+
+
+def test_test_mode_draws_ten_across_bands_easy_first() -> None:
+    f, pid = "bank/t/many.yaml", "many"
+    difficulties = ["easy"] * 6 + ["medium", "intermediate"] * 3 + ["hard", "advanced", "expert"]
+    questions = tuple(
+        question(
+            f, pid, f"q{i}", difficulty=d, title=f"Q{i}", prompt="p", texts=["a", "b"], correct=0
+        )
+        for i, d in enumerate(difficulties)
+    )
+    pattern = Pattern(pid, "Many", "T", "t", questions, Path(f), Location(f, 1, 1))
+    drawn = draw_test(pattern)
+    assert len(drawn) == 10 and drawn == draw_test(pattern)
+    bands = [{"easy": 0, "medium": 1, "intermediate": 1}.get(q.difficulty, 2) for q in drawn]
+    assert bands == sorted(bands) and set(bands) == {0, 1, 2}
+    assert len(draw_test(pretrained_models())) == 10
+
+
+def test_publish_swaps_in_a_new_site(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "old.html").write_text("old")
+
+    def build(out: Path) -> None:
+        (out / "new.html").write_text("new")
+
+    publish(build, site)
+    assert sorted(p.name for p in site.iterdir()) == ["new.html"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_publish_keeps_the_old_site_when_the_build_fails(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text("old site")
+
+    def build(out: Path) -> None:
+        (out / "index.html").write_text("half a site")
+        raise RuntimeError("template broke")
+
+    with pytest.raises(RuntimeError, match="template broke"):
+        publish(build, site)
+    assert (site / "index.html").read_text() == "old site"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_publish_creates_a_missing_site(tmp_path: Path) -> None:
+    site = tmp_path / "deep" / "site"
+    publish(lambda out: build_small_site(out), site)
+    assert (site / "index.html").is_file()
+
+
+def test_pattern_page_weight(small_site: Path) -> None:
+    """A pattern page with 10 questions, with everything it loads, stays under 150 KB."""
+    assets = sum(
+        (small_site / "assets" / name).stat().st_size
+        for name in ("site.css", "pygments.css", "qbank.js")
+    )
+    folder = small_site / "computer-vision/pretrained-models"
+    for page in ("practice.html", "challenge.html", "test.html", "index.html"):
+        assert (folder / page).stat().st_size + assets <= 150_000, page
+    index = (small_site / "index.html").stat().st_size
+    index += (small_site / "assets/search-index.js").stat().st_size
+    assert index + assets <= 150_000
+
+
+def test_five_thousand_questions(tmp_path: Path) -> None:
+    """Search index ≤ 1 MB and rendering in a few seconds for a 5,000-question bank."""
+    bank = generated_bank(5000)
+    start = time.perf_counter()
+    written = render_site(bank, tmp_path)
+    elapsed = time.perf_counter() - start
+    size = (tmp_path / "assets/search-index.js").stat().st_size
+    assert size <= 1_000_000, size
+    data = json.loads((tmp_path / "assets/search-index.js").read_text().split("=", 1)[1][:-2])
+    assert len(data["q"]) == 5000
+    assert len(written) == 5 + 500 * 4
+    # Generous bound: shared CI runners are slower than a laptop; the target is ≤ 5 s.
+    assert elapsed < 20, f"rendering 5,000 questions took {elapsed:.1f} s"
