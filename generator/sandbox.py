@@ -23,7 +23,7 @@ from generator import jail
 from generator.capture import Captured, classify, kill_tree, pump, shell_code
 from generator.errors import SandboxError
 from generator.jail import BWRAP, FALLBACK, Jail, Scratch
-from generator.warm import WarmPool, WarmServer
+from generator.warm import Spawner, WarmPool, WarmServer
 
 __all__ = ["Limits", "RunResult", "Sandbox", "detect_isolation"]
 
@@ -90,6 +90,8 @@ class Sandbox:
         self._jail = Jail.create(kind, os.path.abspath(python), models, readonly)
         self._pools: dict[tuple[str, ...], WarmPool] = {}
         self._lock = threading.Lock()
+        self._spawner = Spawner()
+        self._closed = False
         check = self.run("print(6 * 7)", Limits(timeout=60))
         if check.stdout != "42\n" or check.returncode != 0:
             raise SandboxError(f"{kind} sandbox does not run {python}: {check.stderr[-2000:]}")
@@ -200,6 +202,8 @@ class Sandbox:
     def _pool(self, preload: tuple[str, ...]) -> WarmPool:
         """The pool of warm servers for one preload set (created on first use)."""
         with self._lock:
+            if self._closed:
+                raise SandboxError("the sandbox is closed: warm servers cannot start")
             pool = self._pools.get(preload)
             if pool is None:
                 pool = self._pools[preload] = WarmPool(lambda: self._start_server(preload))
@@ -215,16 +219,18 @@ class Sandbox:
             return self._jail.command(cmd, server=True)
 
         try:
-            return WarmServer(argv, self._jail.environment(scratch))
+            return WarmServer(argv, self._jail.environment(scratch), self._spawner)
         finally:
             scratch.remove()
 
     def close(self) -> None:
         """Stop the warm servers (a later ``run`` with ``preload`` raises)."""
         with self._lock:
+            self._closed = True
             pools, self._pools = list(self._pools.values()), {}
         for pool in pools:
             pool.close()
+        self._spawner.close()
 
     def __enter__(self) -> Sandbox:
         return self

@@ -17,6 +17,8 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from generator.capture import Captured, kill_tree, pump
 from generator.errors import SandboxError
@@ -30,15 +32,44 @@ _KILL = b"k"
 _ACK = b"d"
 
 
+class Spawner:
+    """Starts the servers from one long-lived thread.
+
+    ``bwrap --die-with-parent`` uses PR_SET_PDEATHSIG, which fires when the
+    *thread* that started bwrap ends: a server started from a caller's worker
+    thread would be killed when that thread finishes.
+    """
+
+    def __init__(self) -> None:
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="qbank-spawner")
+
+    def popen(self, argv: Sequence[str], **options: Any) -> subprocess.Popen[bytes]:
+        """``subprocess.Popen(argv, **options)``, called from the spawner thread."""
+
+        def start() -> subprocess.Popen[bytes]:
+            return subprocess.Popen(argv, **options)
+
+        return self._thread.submit(start).result()
+
+    def close(self) -> None:
+        """End the thread (servers it started keep running until closed)."""
+        self._thread.shutdown()
+
+
 class WarmServer:
     """One warm process; ``run`` sends it a request and collects the child's output."""
 
-    def __init__(self, argv: Callable[[int], Sequence[str]], env: dict[str, str]) -> None:
+    def __init__(
+        self, argv: Callable[[int], Sequence[str]], env: dict[str, str], spawner: Spawner
+    ) -> None:
         """Start ``argv(fd)`` (fd: the server's end of the control socket); wait for it."""
+        self.alive = False
+        self.seen: set[str] = set()
+        """Keys of the snippets this server has run."""
         self.sock, theirs = socket.socketpair()
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the server)
         try:
-            self.proc = subprocess.Popen(
+            self.proc = spawner.popen(
                 argv(theirs.fileno()),
                 stdin=subprocess.DEVNULL,
                 stdout=self._log,
@@ -50,13 +81,11 @@ class WarmServer:
         finally:
             theirs.close()
         if self._read_line(time.monotonic() + STARTUP_TIMEOUT) != _READY:
-            self.close()
             self._log.seek(0)
             log = self._log.read().decode(errors="replace")[-2000:]
+            self.close()
             raise SandboxError(f"warm server did not start: {log or 'no output'}")
         self.alive = True
-        self.seen: set[str] = set()
-        """Keys of the snippets this server has run."""
 
     def _read_line(self, deadline: float) -> bytes:
         """One newline-terminated message from the server, or b"" on EOF/deadline."""

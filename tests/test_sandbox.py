@@ -399,6 +399,14 @@ def test_concurrent_runs_from_threads(sandbox: Sandbox) -> None:
     assert {i: r.stdout for i, r in results.items()} == {i: f"{i * i}\n" for i in range(6)}
 
 
+def test_warm_servers_outlive_the_thread_that_started_them() -> None:
+    with Sandbox(PYTHON) as box:
+        first = threading.Thread(target=run, args=(box, "print(1)"), kwargs={"preload": ("json",)})
+        first.start()
+        first.join()
+        assert run(box, "print(2)", preload=("json",)).stdout == "2\n"
+
+
 def test_a_missing_preload_module_fails_like_a_plain_run(sandbox: Sandbox) -> None:
     code = "import no_such_module_qbank"
     warm = sandbox.run(code, FAST, preload=("no_such_module_qbank",))
