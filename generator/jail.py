@@ -95,6 +95,22 @@ def detect_isolation() -> str:
     )
 
 
+def check_interpreter(python: str) -> None:
+    """Refuse a missing interpreter or a launcher script (a pyenv shim re-resolves it)."""
+    try:
+        with open(python, "rb") as exe:
+            head = exe.read(2)
+    except OSError as exc:
+        raise SandboxError(f"snippet interpreter {python}: {exc.strerror}") from exc
+    if head == b"#!":
+        raise SandboxError(
+            f"snippet interpreter {python} is a script (a pyenv shim?); "
+            "pass the interpreter itself, e.g. .venv/bin/python"
+        )
+    if not os.access(python, os.X_OK):
+        raise SandboxError(f"snippet interpreter {python} is not executable")
+
+
 def interpreter_paths(python: str) -> tuple[str, ...]:
     """Directories the interpreter needs: its prefixes and ``sys.path``, resolved."""
     probe = "import sys, json; print(json.dumps([sys.prefix, sys.base_prefix, *sys.path]))"

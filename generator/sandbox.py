@@ -81,7 +81,7 @@ class Sandbox:
         launcher script such as a pyenv shim. ``keras_models`` is bound read-only
         at ``$KERAS_HOME/models``; ``readonly`` paths stay readable inside.
         """
-        _check_interpreter(python)
+        jail.check_interpreter(python)
         kinds = {"auto": None, "bwrap": BWRAP, "fallback": FALLBACK}
         if isolation not in kinds:
             raise SandboxError(f"unknown isolation {isolation!r}: use auto, bwrap or fallback")
@@ -250,19 +250,3 @@ class Sandbox:
 def _rlimits(limits: Limits) -> tuple[str, str]:
     """RLIMIT_CPU seconds and RLIMIT_AS bytes, as the runner's arguments."""
     return str(max(1, math.ceil(limits.timeout))), str(limits.memory_mb << 20)
-
-
-def _check_interpreter(python: str) -> None:
-    """Refuse a missing interpreter or a launcher script (a pyenv shim re-resolves it)."""
-    try:
-        with open(python, "rb") as exe:
-            head = exe.read(2)
-    except OSError as exc:
-        raise SandboxError(f"snippet interpreter {python}: {exc.strerror}") from exc
-    if head == b"#!":
-        raise SandboxError(
-            f"snippet interpreter {python} is a script (a pyenv shim?); "
-            "pass the interpreter itself, e.g. .venv/bin/python"
-        )
-    if not os.access(python, os.X_OK):
-        raise SandboxError(f"snippet interpreter {python} is not executable")

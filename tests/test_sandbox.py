@@ -161,6 +161,8 @@ PROGRAMS = [
     "import json, sys\nprint(json.dumps({'a': [1, 2]}))\nsys.exit(4)",
     "import threading\nthreading.Thread(target=lambda: print('thread')).start()\nprint('main')",
     "import atexit\natexit.register(print, 'at exit')\nprint('body', end='')",
+    "print('prompt?')\nprint(input())",
+    "import os\nos.close(1)\nraise ValueError('after closing stdout')",
 ]
 
 
