@@ -1,14 +1,18 @@
 """Banks built in Python for the site tests, the golden site, and its regeneration.
 
-Regenerate the golden copy after an intended change to the site, then review the diff::
+Regenerate the golden copy after an intended change to the site, then review the diff;
+retake the screenshots in docs/screenshots/ the same way::
 
     .venv/bin/python -m tests.site_helpers regenerate
+    .venv/bin/python -m tests.site_helpers screenshots
 """
 
 from __future__ import annotations
 
 import sys
+import tempfile
 from pathlib import Path
+from typing import Any
 
 from generator.errors import Location
 from generator.model import Bank, Choice, Pattern, Question, Settings, Solution, Step
@@ -506,7 +510,67 @@ def regenerate() -> None:
     print(f"regenerated {GOLDEN.relative_to(ROOT)}")
 
 
+def screenshots() -> list[Path]:
+    """Index and each mode of a pattern, as a learner sees them, at 375 and 1280 px wide."""
+    from playwright.sync_api import sync_playwright
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    taken: list[Path] = []
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
+        site = Path(tmp)
+        build_small_site(site)
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        cv = site / "computer-vision" / "pretrained-models"
+        shots: list[tuple[str, Path, str]] = [
+            ("index", site / "index.html", ""),
+            ("practice", cv / "practice.html", "practice"),
+            ("challenge", cv / "challenge.html", "challenge"),
+            ("test", cv / "test.html", "test"),
+        ]
+        for width in (375, 1280):
+            for scheme in ("light", "dark"):
+                if scheme == "dark" and width == 375:
+                    continue
+                context = browser.new_context(
+                    viewport={"width": width, "height": 900}, color_scheme=scheme
+                )
+                page = context.new_page()
+                for name, path, action in shots:
+                    page.goto(path.as_uri())
+                    _act(page, action)
+                    page.mouse.move(0, 0)  # no hover effect in the picture
+                    out = SCREENSHOTS / f"{name}-{width}{'-dark' if scheme == 'dark' else ''}.png"
+                    page.screenshot(path=str(out), full_page=True)
+                    taken.append(out)
+                context.close()
+        browser.close()
+    return taken
+
+
+def _act(page: Any, action: str) -> None:
+    """Bring a mode page into the state worth showing: answered, timed, reviewed."""
+    if action == "practice":
+        page.get_by_label("A. They require more data").check()
+        page.get_by_role("button", name="Check answer").first.click()
+    elif action == "challenge":
+        page.get_by_role("button", name="Start challenge").click()
+        page.get_by_role("button", name="Show hint").first.click()
+        page.get_by_label("A. Because pre-trained models use less memory").check()
+        page.get_by_role("button", name="Check answer").first.click()
+    elif action == "test":
+        for article in page.locator("article.question").all()[:9]:
+            article.locator("input[type=radio]").first.check()
+        page.get_by_role("button", name="Finish test and see score").click()
+        page.get_by_role("button", name="Finish anyway").click()
+        page.evaluate("window.scrollTo(0, 0)")
+
+
 if __name__ == "__main__":
-    if sys.argv[1:] != ["regenerate"]:
-        sys.exit("usage: python -m tests.site_helpers regenerate")
-    regenerate()
+    command = sys.argv[1:]
+    if command == ["regenerate"]:
+        regenerate()
+    elif command == ["screenshots"]:
+        for shot in screenshots():
+            print(shot.relative_to(ROOT))
+    else:
+        sys.exit("usage: python -m tests.site_helpers regenerate|screenshots")
