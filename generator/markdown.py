@@ -72,9 +72,14 @@ def _formatter() -> HtmlFormatter[str]:
     return HtmlFormatter(nowrap=True)
 
 
+@lru_cache(maxsize=512)
+def _highlight(code: str, language: str) -> str:
+    return highlight(code, _lexer(language.lower()), _formatter())
+
+
 def highlight_code(code: str, language: str, label: str) -> Markup:
     """Highlighted ``code`` as a focusable, scrollable ``<pre>`` named by ``label``."""
-    body = highlight(code, _lexer(language.lower()), _formatter())
+    body = _highlight(code, language)
     return Markup(
         '<pre class="{cls}" tabindex="0" aria-label="{label}"><code>{body}</code></pre>'
     ).format(cls=CODE_CLASS, label=label, body=Markup(body))
