@@ -223,4 +223,4 @@ def test_reference_bank_verifies_with_stand_in_weights(
     assert bad == {}
     assert code == 0
     assert results["mobilenetv2-predict-shape"]["executed"]
-    assert results["frozen-base-trainable-params"]["actual"] == "12810"
+    assert results["frozen-base-trainable-params"]["actual"] == "Trainable parameters: 12810"
