@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 APT_PACKAGES := bubblewrap chromium
 
-.PHONY: build test lint typecheck pytest bench golden system-deps clean
+.PHONY: build test lint typecheck pytest bench golden system-deps node-deps screenshots clean
 
 build: $(STAMP)
 	$(VENV)/bin/qbank build bank --out site
@@ -19,12 +19,20 @@ $(STAMP): pyproject.toml constraints.txt
 
 # Debian packages the tests drive for real: bwrap (sandbox) and chromium (browser tests).
 system-deps:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@command -v npm >/dev/null 2>&1 || missing_npm=npm; \
+	missing="$$missing_npm"; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi; \
 	fi
+
+# axe-core for the accessibility checks in the browser tests (npm registry).
+NODE_STAMP := node_modules/.installed-stamp
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $(NODE_STAMP)
+node-deps: $(NODE_STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check generator tests bench
@@ -33,13 +41,21 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
-pytest: $(STAMP) system-deps
+pytest: $(STAMP) system-deps $(NODE_STAMP)
 	$(VENV)/bin/pytest -n 2 -q
 
 test: lint typecheck pytest
 
 bench: $(STAMP) system-deps
 	$(PY) -m bench
+
+# Rebuild the golden copy of the small site; review the change with `git diff tests/golden`.
+golden: $(STAMP)
+	$(PY) -m tests.site_helpers regenerate
+
+# Screenshots of the site at 375 px and 1280 px for docs/screenshots/.
+screenshots: $(STAMP) system-deps
+	$(PY) -m tests.site_helpers screenshots
 
 clean:
 	rm -rf site .qbank-cache
