@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import sys
+import threading
 from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -145,8 +146,10 @@ def _render_patterns(job: _Job, pages: list[PatternPage]) -> list[Path]:
         return _render_chunk(job, pages)
     size = max(1, len(pages) // (workers * 4))
     chunks = [pages[i : i + size] for i in range(0, len(pages), size)]
-    # fork (Linux only): workers start at once and never re-import the caller's __main__.
-    context = multiprocessing.get_context("fork")
+    # fork starts workers at once, but is only safe while no other thread runs (a live
+    # thread may hold a lock the child would wait on forever); otherwise use a fork server.
+    method = "fork" if threading.active_count() == 1 else "forkserver"
+    context = multiprocessing.get_context(method)
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         done = pool.map(_render_chunk, [job] * len(chunks), chunks)
         return [path for paths in done for path in paths]

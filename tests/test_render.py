@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 from html.parser import HTMLParser
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 from jinja2 import UndefinedError
 
+from generator import render
 from generator.errors import Location
 from generator.model import Bank, Pattern, Solution, Step
 from generator.publish import publish
@@ -350,3 +352,24 @@ def test_five_thousand_questions(tmp_path: Path) -> None:
     assert len(written) == 5 + 500 * 4
     # Generous bound: shared CI runners are slower than a laptop; the target is ≤ 5 s.
     assert elapsed < 20, f"rendering 5,000 questions took {elapsed:.1f} s"
+
+
+def test_parallel_render_equals_serial(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Large banks render in worker processes (a fork server while threads run), same bytes."""
+    bank = generated_bank(1000)
+    stop = threading.Event()
+    waiter = threading.Thread(target=stop.wait, daemon=True)
+    waiter.start()
+    try:
+        (tmp_path / "parallel").mkdir()
+        render_site(bank, tmp_path / "parallel")
+    finally:
+        stop.set()
+    monkeypatch.setattr(render, "PARALLEL_FROM", 10**9)
+    (tmp_path / "serial").mkdir()
+    render_site(bank, tmp_path / "serial")
+    files = [
+        {p.relative_to(root): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+        for root in (tmp_path / "parallel", tmp_path / "serial")
+    ]
+    assert files[0] == files[1]
