@@ -9,7 +9,6 @@ import re
 import subprocess
 import sys
 import threading
-import time
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -340,18 +339,14 @@ def test_pattern_page_weight(small_site: Path) -> None:
 
 
 def test_five_thousand_questions(tmp_path: Path) -> None:
-    """Search index ≤ 1 MB and rendering in a few seconds for a 5,000-question bank."""
+    """Search index ≤ 1 MB for a 5,000-question bank (render speed is measured in bench/)."""
     bank = generated_bank(5000)
-    start = time.perf_counter()
     written = render_site(bank, tmp_path)
-    elapsed = time.perf_counter() - start
     size = (tmp_path / "assets/search-index.js").stat().st_size
     assert size <= 1_000_000, size
     data = json.loads((tmp_path / "assets/search-index.js").read_text().split("=", 1)[1][:-2])
     assert len(data["q"]) == 5000
     assert len(written) == 5 + 500 * 4
-    # Generous bound: shared CI runners are slower than a laptop; the target is ≤ 5 s.
-    assert elapsed < 20, f"rendering 5,000 questions took {elapsed:.1f} s"
 
 
 def test_parallel_render_equals_serial(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
