@@ -26,6 +26,16 @@ PROJECT = Path(__file__).resolve().parent.parent
 BANK_FILE = PROJECT / "tests" / "samples" / "sandbox-bank.yaml"
 FAST = Limits(timeout=20, memory_mb=1024, output_bytes=1 << 16)
 PATHS = [pytest.param((), id="plain"), pytest.param(("numpy",), id="warm")]
+#: A checkout under /tmp or the home folder is hidden by the sandbox's own tmpfs (only the
+#: interpreter is bound back): there the snippet's writes land in that tmpfs, not in the
+#: project. Either way the project must come out unchanged.
+HIDDEN = any(PROJECT.is_relative_to(root) for root in (Path("/tmp"), Path.home()))
+#: First folders under /tmp that the sandbox recreates to bind the interpreter back.
+_BOUND = {
+    Path(p).relative_to("/tmp").parts[0]
+    for p in {sys.prefix, sys.base_prefix}
+    if Path(p).is_relative_to("/tmp")
+}
 
 
 @pytest.fixture(scope="module")
@@ -239,8 +249,9 @@ def test_bank_project_and_home_are_not_writable(sandbox: Sandbox, preload: tuple
         preload=preload,
     )
     assert result.returncode == 0, result.stderr
-    assert "succeeded" not in result.stdout
-    assert result.stdout.count("failed") == 6
+    if not HIDDEN:
+        assert "succeeded" not in result.stdout
+        assert result.stdout.count("failed") == 6
     assert BANK_FILE.read_bytes() == before
     assert not planted.exists()
     assert not home_file.exists()
@@ -258,7 +269,8 @@ def test_scratch_dirs_are_private_and_fresh(sandbox: Sandbox, preload: tuple[str
     first = run(sandbox, code, preload=preload)
     second = run(sandbox, code, preload=preload)
     assert first.stdout == second.stdout
-    assert first.stdout == "/tmp/work [] ['home', 'keras', 'work']\n/tmp/home True\n"
+    listing = sorted({"home", "keras", "work"} | _BOUND)
+    assert first.stdout == f"/tmp/work [] {listing}\n/tmp/home True\n"
 
 
 @pytest.mark.parametrize("preload", PATHS)
