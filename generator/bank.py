@@ -12,7 +12,7 @@ from pathlib import Path
 from generator import lint, parse, schema
 from generator.errors import Diagnostic, Location, ToolError
 from generator.loader import Document, load_file
-from generator.model import Bank, Pattern, Settings
+from generator.model import Bank, Pattern, QuestionRef, Settings
 
 SETTINGS_FILE = "bank.yaml"
 _SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -30,7 +30,9 @@ def display_path(path: Path) -> str:
 def discover(root: Path) -> tuple[Path | None, list[Path], list[Diagnostic]]:
     """The settings file, the pattern files and problems with where files are placed."""
     if root.is_file():
-        return None, [root], []
+        # A single pattern file still follows its bank's settings (bank/<topic>/<file>).
+        settings = root.parent.parent / SETTINGS_FILE
+        return (settings if settings.is_file() else None), [root], []
     if not root.is_dir():
         raise ToolError(f"bank not found: {root} is not a folder or a YAML file")
     settings = root / SETTINGS_FILE
@@ -88,6 +90,7 @@ def load_bank(root: Path) -> tuple[Bank, list[Diagnostic]]:
     settings, settings_problems = load_settings(settings_path)
     problems += settings_problems
     loaded: list[tuple[Pattern, Document]] = []
+    unloaded: list[QuestionRef] = []
     for path in paths:
         doc, file_problems = load_file(path, display_path(path))
         if doc is not None:
@@ -95,8 +98,23 @@ def load_bank(root: Path) -> tuple[Bank, list[Diagnostic]]:
         problems += file_problems
         if doc is not None and not file_problems:
             loaded.append((parse.pattern_from(doc, lint.topic_slug(path), settings), doc))
+        elif doc is not None:
+            unloaded += _refs(doc)
     problems += lint.lint(loaded, placement=root.is_dir())
     problems.sort(key=lambda d: (d.location.file, d.location.line, d.location.column))
     bank_root = root if root.is_dir() else root.parent
     patterns = tuple(pattern for pattern, _ in loaded)
-    return Bank(root=bank_root, settings=settings, patterns=patterns), problems
+    return Bank(bank_root, settings, patterns, tuple(unloaded)), problems
+
+
+def _refs(doc: Document) -> list[QuestionRef]:
+    """The questions a schema-invalid file names, so each still gets a record."""
+    data = doc.data
+    pattern = data["id"] if isinstance(data.get("id"), str) else doc.path.stem
+    items = data.get("questions")
+    if not isinstance(items, list):
+        return []
+    return [
+        QuestionRef(pattern, schema.question_name(item, i), doc.at(("questions", i)))
+        for i, item in enumerate(items)
+    ]

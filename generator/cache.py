@@ -1,8 +1,11 @@
-"""Verification results keyed by a hash of everything that can change them.
+"""Runs of snippets, keyed by a hash of everything that can change what they print.
 
-Entries are written atomically (temp file + rename), so a run killed half-way
-leaves either the old entry or the new one; an entry that does not parse is
-ignored and recomputed, never trusted.
+The cache keeps what the runs printed, not verdicts: each hit is judged again
+against the question as it is now, so edits to choices, expected output or
+positions in the file never meet a stale message. Entries are written
+atomically (temp file + rename), so a run killed half-way leaves either the
+old entry or the new one; an entry that does not parse is ignored and
+recomputed, never trusted.
 """
 
 from __future__ import annotations
@@ -11,15 +14,14 @@ import hashlib
 import json
 import os
 import tempfile
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from generator import __version__
 from generator.model import Question
 
-#: Bumped when checking logic changes, so old verdicts are not reused.
-CACHE_FORMAT = 1
+#: Bumped when what is stored changes, so old entries are not misread.
+CACHE_FORMAT = 2
 
 
 def default_dir() -> Path:
@@ -28,20 +30,21 @@ def default_dir() -> Path:
 
 
 def key(question: Question, python: str, modules: dict[str, str], resources: dict[str, str]) -> str:
-    """The content hash of a question's verification inputs and its environment."""
-    assert question.verify is not None
-    verify = asdict(question.verify)
-    verify.pop("location")
-    verify.pop("setup_location")
+    """The content hash of what a question's runs depend on: the program, its limits,
+    the interpreter, the versions of its required modules and its resource files."""
+    verify = question.verify
+    assert verify is not None
     material = {
         "format": CACHE_FORMAT,
         "qbank": __version__,
         "code": question.code,
-        "verify": verify,
-        "choices": [(c.text, c.correct) for c in question.choices],
+        "setup": verify.setup,
+        "runs": verify.runs,
+        "timeout": verify.timeout,
+        "memory_mb": verify.memory_mb,
+        "requires": {name: modules.get(name, "") for name in verify.requires},
+        "resources": {name: resources.get(name, "") for name in verify.resources},
         "python": python,
-        "modules": {name: modules.get(name, "") for name in question.verify.requires},
-        "resources": {name: resources.get(name, "") for name in question.verify.resources},
     }
     blob = json.dumps(material, sort_keys=True, ensure_ascii=False).encode("utf-8")
     return hashlib.sha256(blob).hexdigest()
@@ -69,6 +72,7 @@ class Cache:
     def put(self, digest: str, entry: dict[str, Any]) -> None:
         """Store an entry atomically; a cache that cannot be written is skipped silently."""
         path = self._path(digest)
+        tmp = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
@@ -76,4 +80,5 @@ class Cache:
                 json.dump({**entry, "key": digest}, f, ensure_ascii=False)
             os.replace(tmp, path)
         except OSError:
-            return
+            if tmp is not None and os.path.exists(tmp):
+                os.unlink(tmp)

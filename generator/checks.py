@@ -12,12 +12,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from generator.errors import Location
-from generator.model import Question
+from generator.model import LETTERS, Question
 from generator.normalize import last_line, normalize
 from generator.sandbox import RunResult
 from generator.snippet import Snippet
 
-LETTERS = "ABCDEFGH"
 TRACEBACK_LINES = 6
 
 
@@ -45,11 +44,6 @@ class Observed:
         return self.snippet.question
 
     @property
-    def outputs(self) -> tuple[str, ...]:
-        """Normalised stdout of each run."""
-        return tuple(normalize(run.stdout) for run in self.runs)
-
-    @property
     def code_location(self) -> Location:
         """Where the question's code starts in the bank file."""
         q = self.question
@@ -72,8 +66,13 @@ def matches(expected: str, actual: str, mode: str) -> bool:
 
 
 def _tail(text: str, lines: int = TRACEBACK_LINES) -> str:
+    """The last traceback of stderr (or its last lines), long ones cut in the middle."""
     kept = [line for line in normalize(text).split("\n") if line.strip()]
-    return "\n".join(kept[-lines:])
+    starts = [i for i, line in enumerate(kept) if line.startswith("Traceback (most recent")]
+    kept = kept[starts[-1] :] if starts else kept[-lines:]
+    if len(kept) > 3 * lines:
+        kept = [kept[0], "  ...", *kept[-2 * lines :]]
+    return "\n".join(kept)
 
 
 def run_limits(seen: Observed) -> Verdict | None:

@@ -10,12 +10,16 @@ import argparse
 import sys
 from pathlib import Path
 
+import jinja2
+
 from generator import report
 from generator.bank import load_bank
-from generator.errors import Diagnostic, ToolError
+from generator.errors import ConfigError, Diagnostic, ToolError
 from generator.model import Bank, Question
+from generator.publish import SITE_MARKER
 from generator.report import Outcome
-from generator.select import select
+from generator.result import QuestionResult
+from generator.select import relevant, select
 
 
 def _finish(outcome: Outcome, args: argparse.Namespace) -> int:
@@ -29,17 +33,14 @@ def _finish(outcome: Outcome, args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace, command: str) -> tuple[Bank, list[Question], Outcome]:
+    """Load and check the bank; the questions chosen by --only/--shard and their records."""
     bank, diagnostics = load_bank(args.bank)
-    questions = select(bank, args.only, args.shard)
-    chosen = {(q.pattern_id, q.id) for q in questions}
-    filtered = args.only or args.shard
-    if filtered:
-        diagnostics = [
-            d for d in diagnostics if (d.pattern, d.question) in chosen or d.question is None
-        ]
-    records = report.results_for_validation(
-        ((q.pattern_id, q.id, q.location) for q in questions), diagnostics
-    )
+    unreadable = any(d.pattern is None for d in diagnostics)
+    chosen = select(bank.refs(), args.only, args.shard, unreadable=unreadable)
+    questions = [q for q in bank.questions() if (q.pattern_id, q.id) in chosen]
+    diagnostics = relevant(diagnostics, chosen, args.only, args.shard)
+    refs = [r for r in bank.refs() if (r.pattern, r.question) in chosen]
+    records = report.results_for_validation(refs, diagnostics)
     outcome = Outcome(command, records, diagnostics, strict=args.strict)
     return bank, questions, outcome
 
@@ -62,7 +63,7 @@ def verify(args: argparse.Namespace) -> int:
     return _finish(outcome, args)
 
 
-def _merge_verified(outcome: Outcome, results: list, isolation: str) -> Outcome:  # type: ignore[type-arg]
+def _merge_verified(outcome: Outcome, results: list[QuestionResult], isolation: str) -> Outcome:
     by_id = {(r.pattern, r.question): r for r in results}
     merged = [by_id.get((r.pattern, r.question), r) for r in outcome.results]
     return Outcome(outcome.command, merged, outcome.diagnostics, outcome.strict, isolation)
@@ -72,8 +73,15 @@ def build(args: argparse.Namespace) -> int:
     """Validate, verify and render the site; the old site stays unless the build succeeds."""
     from generator.verify import verify_questions
 
+    if args.only or args.shard:
+        raise ConfigError(
+            "build renders the whole bank; --only and --shard are for validate and verify"
+        )
     bank, questions, outcome = _validate(args, "build")
-    outcome.command = "build"
+    theme = args.theme or (bank.root / bank.settings.theme if bank.settings.theme else None)
+    if theme is not None and not theme.is_dir():
+        raise ToolError(f"theme folder not found: {theme}")
+    check_output_folder(args.out, bank.root)
     if not outcome.failed():
         verified = verify_questions(bank, questions, args)
         outcome = _merge_verified(outcome, verified.results, verified.isolation)
@@ -85,13 +93,35 @@ def build(args: argparse.Namespace) -> int:
     from generator.render import render_site
 
     results = {r.question: r for r in outcome.results}
-    theme = args.theme or (bank.root / bank.settings.theme if bank.settings.theme else None)
-    if theme is not None and not theme.is_dir():
-        raise ToolError(f"theme folder not found: {theme}")
-    publish(lambda tmp: render_site(bank, tmp, results, theme), args.out)
+    try:
+        publish(lambda tmp: render_site(bank, tmp, results, theme), args.out)
+    except jinja2.TemplateError as exc:
+        where = getattr(exc, "filename", None) or getattr(exc, "name", None) or "a template"
+        line = getattr(exc, "lineno", None)
+        raise ToolError(
+            f"theme template {where}{f' line {line}' if line else ''}: {exc.message or exc}; "
+            f"{args.out} is unchanged"
+        ) from exc
     code = _finish(outcome, args)
     print(f"site written to {args.out}/", file=sys.stderr)
     return code
+
+
+def check_output_folder(out: Path, bank_root: Path) -> None:
+    """Refuse an output folder whose replacement would delete the author's work."""
+    target = out.resolve()
+    bank = bank_root.resolve()
+    protected = {"the bank": bank, "the working directory": Path.cwd().resolve()}
+    for what, path in protected.items():
+        if path.is_relative_to(target) or (what == "the bank" and target.is_relative_to(bank)):
+            raise ConfigError(
+                f"--out {out} would overlap {what} ({path}); choose a separate folder such as site/"
+            )
+    if target.is_dir() and any(target.iterdir()) and not (target / SITE_MARKER).exists():
+        raise ConfigError(
+            f"--out {out} is a folder qbank did not build (no {SITE_MARKER} in it); "
+            "refusing to replace it"
+        )
 
 
 def fetch(args: argparse.Namespace) -> int:

@@ -15,12 +15,11 @@ import markdown
 
 from generator.errors import Diagnostic, Location
 from generator.loader import Document, NodePath
-from generator.model import Pattern, Question
+from generator.model import LETTERS, Pattern, Question
 
 Rule = Callable[[Pattern, Document], Iterable[Diagnostic]]
 BankRule = Callable[[Sequence[tuple[Pattern, Document]]], Iterable[Diagnostic]]
 
-LETTERS = "ABCDEFGH"
 
 #: Hand-written answer letters: "Option B", "= B [OK]", "-> Option D", "answer is C".
 _LETTER = re.compile(
@@ -119,7 +118,7 @@ def verify_settings_agree(pattern: Pattern, doc: Document) -> Iterator[Diagnosti
                 pattern,
                 q,
             )
-        if v.match == "regex":
+        if v.match == "regex" and sum(c.correct for c in q.choices) == 1:
             target = v.error if v.expect == "error" else q.expected_output
             try:
                 re.compile(target or "")

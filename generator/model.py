@@ -12,6 +12,8 @@ from pathlib import Path
 
 from generator.errors import Location
 
+#: Answer letters, assigned in display order at render time.
+LETTERS = "ABCDEFGH"
 MODES = ("challenge", "practice")
 TYPES = (
     "conceptual",
@@ -183,12 +185,24 @@ class Pattern:
 
 
 @dataclass(frozen=True)
+class QuestionRef:
+    """A question as far as it could be read: enough to report on it, even when its
+    file breaks the schema and no :class:`Question` could be built."""
+
+    pattern: str
+    question: str
+    location: Location
+
+
+@dataclass(frozen=True)
 class Bank:
     """A whole bank: its settings and every pattern, sorted by file path."""
 
     root: Path
     settings: Settings
     patterns: tuple[Pattern, ...]
+    unloaded: tuple[QuestionRef, ...] = ()
+    """Questions of files that break the schema (reported ``invalid``, never run)."""
 
     def questions(self) -> Iterator[Question]:
         """Every question of every pattern, in file order."""
@@ -199,16 +213,7 @@ class Bank:
         """The questions whose code is run by ``verify``."""
         return (q for q in self.questions() if q.verify is not None)
 
-    def topics(self) -> dict[str, list[Pattern]]:
-        """Patterns grouped by topic display name, in file order."""
-        grouped: dict[str, list[Pattern]] = {}
-        for pattern in self.patterns:
-            grouped.setdefault(pattern.topic, []).append(pattern)
-        return grouped
-
-    def pattern(self, pattern_id: str) -> Pattern:
-        """The pattern with this id (KeyError when there is none)."""
-        for pattern in self.patterns:
-            if pattern.id == pattern_id:
-                return pattern
-        raise KeyError(pattern_id)
+    def refs(self) -> list[QuestionRef]:
+        """Every question the bank names, loaded or not."""
+        loaded = [QuestionRef(q.pattern_id, q.id, q.location) for q in self.questions()]
+        return loaded + list(self.unloaded)

@@ -15,6 +15,9 @@ from pathlib import Path
 
 from generator.errors import ToolError
 
+#: Written into every published site: a later build may replace a folder holding it.
+SITE_MARKER = ".qbank-site"
+
 
 def publish(build: Callable[[Path], object], site: Path) -> None:
     """Call ``build(tmp)`` on an empty folder beside ``site``, then swap it into ``site``.
@@ -30,6 +33,7 @@ def publish(build: Callable[[Path], object], site: Path) -> None:
     try:
         os.chmod(tmp, 0o755)  # mkdtemp makes 0700; a static host must be able to read it
         build(tmp)
+        (tmp / SITE_MARKER).write_text("built by qbank; replaced whole by the next build\n")
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

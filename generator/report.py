@@ -20,6 +20,7 @@ from typing import Any, TextIO
 
 from generator import __version__
 from generator.errors import Diagnostic, Location, ToolError
+from generator.model import QuestionRef
 from generator.result import STATUSES, Environment, QuestionResult, is_failure
 
 ACTUAL_CAP = 4000
@@ -312,19 +313,19 @@ def merge(paths: Sequence[Path]) -> Outcome:
 
 
 def results_for_validation(
-    questions: Iterable[tuple[str, str, Location]], diagnostics: Sequence[Diagnostic]
+    refs: Iterable[QuestionRef], diagnostics: Sequence[Diagnostic]
 ) -> list[QuestionResult]:
     """One record per question after validation: ``invalid`` with its first problem, else ``ok``."""
     first: dict[tuple[str | None, str | None], Diagnostic] = {}
     for d in diagnostics:
         first.setdefault((d.pattern, d.question), d)
     results = []
-    for pattern, question, location in questions:
-        found = first.get((pattern, question)) or first.get((pattern, None))
+    for ref in refs:
+        found = first.get((ref.pattern, ref.question)) or first.get((ref.pattern, None))
         if found is None:
-            results.append(QuestionResult(pattern, question, location, "ok"))
+            results.append(QuestionResult(ref.pattern, ref.question, ref.location, "ok"))
         else:
             results.append(
-                QuestionResult(pattern, question, found.location, "invalid", found.message)
+                QuestionResult(ref.pattern, ref.question, found.location, "invalid", found.message)
             )
     return results

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import sys
 import tempfile
 import urllib.error
 import urllib.request
@@ -127,7 +128,7 @@ def fetch_missing(questions: Iterable[Question]) -> list[Diagnostic]:
             done.add(resource.filename)
             try:
                 _download(resource)
-                print(f"fetched {resource.name} → {resource.path}")
+                print(f"fetched {resource.name} → {resource.path}", file=sys.stderr)
             except (OSError, urllib.error.URLError) as exc:
                 reason = getattr(exc, "reason", None) or exc
                 where = q.verify.location if q.verify else q.location

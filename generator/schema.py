@@ -69,19 +69,22 @@ def _branch_kind(error: ValidationError) -> str:
     return "object" if "properties" in schema or error.validator == "required" else "string"
 
 
+def question_name(item: object, index: int) -> str:
+    """A question's id, or ``question N`` when it has none that can be read."""
+    if isinstance(item, dict) and isinstance(item.get("id"), str):
+        return str(item["id"])
+    return f"question {index + 1}"
+
+
 def _subject(doc: Document, path: NodePath) -> tuple[str | None, str | None]:
     """(pattern id, question id) for a node path, where the document names them."""
     data = doc.data if isinstance(doc.data, dict) else {}
-    pattern = data.get("id") if isinstance(data.get("id"), str) else None
+    pattern = data["id"] if isinstance(data.get("id"), str) else doc.path.stem
     question = None
     if len(path) >= 2 and path[0] == "questions" and isinstance(path[1], int):
         questions = data.get("questions")
         if isinstance(questions, list) and path[1] < len(questions):
-            item = questions[path[1]]
-            if isinstance(item, dict) and isinstance(item.get("id"), str):
-                question = item["id"]
-            else:
-                question = f"question {path[1] + 1}"
+            question = question_name(questions[path[1]], path[1])
     return pattern, question
 
 

@@ -6,9 +6,8 @@ import argparse
 import json
 import subprocess
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -121,18 +120,24 @@ def _result(q: Question, **fields: Any) -> QuestionResult:
     return QuestionResult(pattern=q.pattern_id, question=q.id, **fields)
 
 
-def _run(sandbox: Sandbox, q: Question, env: Environment) -> QuestionResult:
+def _runs(sandbox: Sandbox, q: Question) -> list[RunResult]:
+    """Run a question's snippet ``runs`` times, each in a fresh sandboxed process."""
     assert q.verify is not None
     snippet = Snippet.of(q)
     limits = Limits(timeout=q.verify.timeout, memory_mb=q.verify.memory_mb)
     preload = tuple(sorted(q.verify.requires))
-    started = time.perf_counter()
     runs: list[RunResult] = []
     for _ in range(q.verify.runs):
         runs.append(sandbox.run(snippet.source, limits, filename=FILENAME, preload=preload))
         if runs[-1].killed == "timeout":
             break  # a second timeout tells nothing new and costs the whole limit again
-    verdict = checks.judge(snippet, runs)
+    return runs
+
+
+def _judged(q: Question, runs: list[RunResult], env: Environment, cached: bool) -> QuestionResult:
+    """The result of a question from its runs (fresh or cached), judged as the question is now."""
+    assert q.verify is not None
+    verdict = checks.judge(Snippet.of(q), runs)
     return _result(
         q,
         location=verdict.location,
@@ -141,52 +146,53 @@ def _run(sandbox: Sandbox, q: Question, env: Environment) -> QuestionResult:
         expected=q.verify.error if q.verify.expect == "error" else q.expected_output,
         actual=verdict.actual,
         outputs=verdict.outputs,
-        duration_s=time.perf_counter() - started,
+        duration_s=sum(run.duration_s for run in runs),
+        cached=cached,
         executed=True,
         environment=env,
     )
 
 
-def _to_entry(result: QuestionResult) -> dict[str, Any]:
-    return {
-        "status": result.status,
-        "message": result.message,
-        "file": result.location.file,
-        "line": result.location.line,
-        "column": result.location.column,
-        "actual": result.actual,
-        "outputs": list(result.outputs),
-        "duration_s": result.duration_s,
-    }
+def _to_entry(runs: list[RunResult]) -> dict[str, Any]:
+    return {"runs": [asdict(run) for run in runs]}
 
 
-def _from_entry(q: Question, entry: dict[str, Any], env: Environment) -> QuestionResult | None:
-    from generator.errors import Location
-
+def _from_entry(entry: dict[str, Any]) -> list[RunResult] | None:
+    """The runs stored in a cache entry, or None when it does not hold valid ones."""
     try:
-        return _result(
-            q,
-            location=Location(entry["file"], int(entry["line"]), int(entry["column"])),
-            status=str(entry["status"]),
-            message=str(entry["message"]),
-            expected=q.verify.error if q.verify and q.verify.expect == "error" else None,
-            actual=entry["actual"],
-            outputs=tuple(entry["outputs"]),
-            duration_s=float(entry["duration_s"]),
-            cached=True,
-            executed=True,
-            environment=env,
-        )
-    except (KeyError, TypeError, ValueError):
+        runs = [RunResult(**run) for run in entry["runs"]]
+    except (KeyError, TypeError):
         return None
+    valid = all(
+        isinstance(r.stdout, str) and isinstance(r.stderr, str) and isinstance(r.duration_s, float)
+        for r in runs
+    )
+    return runs if runs and valid else None
 
 
-#: Statuses that depend on the machine's load or state rather than the snippet: never cached.
-_UNCACHED = {"timeout", "missing-requirement"}
+class _Digests:
+    """Content hashes of resource files, computed once per file version per process."""
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[str, int, int], str] = {}
+
+    def __call__(self, name: str) -> str:
+        resource = resources.resolve(name)
+        stat = resource.path.stat()
+        key = (str(resource.path), stat.st_size, stat.st_mtime_ns)
+        if key not in self._known:
+            self._known[key] = resource.digest()
+        return self._known[key]
+
+
+_DIGESTS = _Digests()
+
+#: Outcomes that depend on the machine's load rather than the snippet: never cached.
+_UNCACHED_KILLS = {"timeout"}
 
 
 def verify_questions(bank: Bank, questions: list[Question], args: argparse.Namespace) -> Verified:
-    """Run every executed question (or reuse its cached result) and judge it."""
+    """Run every executed question (or reuse its cached runs) and judge it."""
     executed = [q for q in questions if q.verify is not None]
     if not executed:
         return Verified([], "")
@@ -194,6 +200,7 @@ def verify_questions(bank: Bank, questions: list[Question], args: argparse.Names
     runtime = probe(python, {name for q in executed for name in q.verify.requires})  # type: ignore[union-attr]
     isolation = detect_isolation()
     store = None if args.no_cache else results_cache.Cache(results_cache.default_dir())
+    versions = {name: version or "" for name, version in runtime.modules.items()}
     results: dict[str, QuestionResult] = {}
     pending: list[tuple[Question, str | None, Environment]] = []
     for q in executed:
@@ -208,13 +215,12 @@ def verify_questions(bank: Bank, questions: list[Question], args: argparse.Names
             continue
         digest = None
         if store is not None:
-            hashes = {r: resources.resolve(r).digest() for r in q.verify.resources}
-            versions = {k: v or "" for k, v in runtime.modules.items()}
+            hashes = {name: _DIGESTS(name) for name in q.verify.resources}
             digest = results_cache.key(q, f"{python} {runtime.version}", versions, hashes)
             entry = store.get(digest)
-            cached = _from_entry(q, entry, env) if entry else None
-            if cached is not None:
-                results[q.id] = cached
+            runs = _from_entry(entry) if entry else None
+            if runs is not None:
+                results[q.id] = _judged(q, runs, env, cached=True)
                 continue
         pending.append((q, digest, env))
     if pending:
@@ -235,11 +241,12 @@ def _run_all(
         ThreadPoolExecutor(max_workers=jobs) as pool,
         Progress(len(pending)) as progress,
     ):
-        futures = {pool.submit(_run, sandbox, q, env): (q, digest) for q, digest, env in pending}
+        futures = {pool.submit(_runs, sandbox, q): (q, d, env) for q, d, env in pending}
         for future in as_completed(futures):
-            q, digest = futures[future]
-            result = future.result()
+            q, digest, env = futures[future]
+            runs = future.result()
+            result = _judged(q, runs, env, cached=False)
             results[q.id] = result
             progress.advance(result)
-            if store is not None and digest is not None and result.status not in _UNCACHED:
-                store.put(digest, _to_entry(result))
+            if store and digest and not any(r.killed in _UNCACHED_KILLS for r in runs):
+                store.put(digest, _to_entry(runs))

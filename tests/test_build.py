@@ -7,7 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.helpers import ROOT, qbank, sample
+from generator.publish import SITE_MARKER
+from tests.helpers import qbank, sample
 
 
 def _bank(tmp_path: Path, *samples: str) -> Path:
@@ -29,16 +30,59 @@ def test_build_writes_a_site(tmp_path: Path) -> None:
 
 
 def test_failed_build_leaves_the_old_site(tmp_path: Path) -> None:
-    out = tmp_path / "site"
-    out.mkdir()
-    (out / "index.html").write_text("the previous site")
+    out = _old_site(tmp_path)
     bank = _bank(tmp_path, "verified-ok.yaml", "wrong-answer.yaml")
     run = qbank("build", bank, "--out", out)
     assert run.code == 1
     assert "site not written" in run.err
-    assert [p.name for p in out.iterdir()] == ["index.html"]
+    assert sorted(p.name for p in out.iterdir()) == [SITE_MARKER, "index.html"]
     assert (out / "index.html").read_text() == "the previous site"
     assert not list(tmp_path.glob("site.*"))
+
+
+def _old_site(tmp_path: Path) -> Path:
+    out = tmp_path / "site"
+    out.mkdir()
+    (out / "index.html").write_text("the previous site")
+    (out / SITE_MARKER).write_text("")
+    return out
+
+
+def test_broken_theme_template_keeps_the_old_site(tmp_path: Path) -> None:
+    out = _old_site(tmp_path)
+    theme = tmp_path / "theme"
+    theme.mkdir()
+    (theme / "index.html").write_text("{% if %}broken{% endif %}")
+    run = qbank("build", _bank(tmp_path, "verified-ok.yaml"), "--out", out, "--theme", theme)
+    assert run.code == 2
+    assert "theme template" in run.err and "Traceback" not in run.err
+    assert (out / "index.html").read_text() == "the previous site"
+
+
+def test_out_may_not_overlap_the_bank_or_working_directory(tmp_path: Path) -> None:
+    bank = _bank(tmp_path, "verified-ok.yaml")
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    for out in (bank, tmp_path, bank / "samples", Path.cwd()):
+        run = qbank("build", bank, "--out", out)
+        assert run.code == 2, out
+        assert "would overlap" in run.err
+    assert before == {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+
+
+def test_out_that_qbank_did_not_build_is_refused(tmp_path: Path) -> None:
+    out = tmp_path / "docs"
+    out.mkdir()
+    (out / "notes.md").write_text("mine")
+    run = qbank("build", _bank(tmp_path, "verified-ok.yaml"), "--out", out)
+    assert run.code == 2
+    assert "qbank did not build" in run.err
+    assert (out / "notes.md").read_text() == "mine"
+
+
+def test_build_renders_the_whole_bank_only(tmp_path: Path) -> None:
+    run = qbank("build", _bank(tmp_path, "verified-ok.yaml"), "--only", "ok-sum")
+    assert run.code == 2
+    assert "--only and --shard are for validate and verify" in run.err
 
 
 def test_invalid_bank_builds_nothing(tmp_path: Path) -> None:
@@ -65,4 +109,3 @@ def test_missing_theme_is_a_tool_error(tmp_path: Path) -> None:
     run = qbank("build", bank, "--out", tmp_path / "site", "--theme", tmp_path / "nope")
     assert run.code == 2
     assert "theme folder not found" in run.err
-    assert ROOT.exists()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from generator import resources
 from tests.helpers import ROOT, SAMPLES, qbank, sample
 
 
@@ -112,7 +113,11 @@ def test_missing_requirement_warns_unless_strict(tmp_path: Path) -> None:
     assert qbank("verify", sample("missing-requirement.yaml"), "--strict").code == 1
 
 
-def test_fetch_without_network_fails_clearly(tmp_path: Path) -> None:
+def test_fetch_without_network_fails_clearly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A closed local port stands in for "no network", whatever this machine can reach.
+    monkeypatch.setattr(resources, "KERAS_BASE", "http://127.0.0.1:9/")
     run = qbank("fetch", sample("missing-requirement.yaml"), "--only", "needs-missing-weights")
     assert run.code == 0  # missing-requirement is a warning unless --strict
     assert "cannot download keras:vgg16" in run.out
@@ -145,8 +150,31 @@ def test_cache_reuses_unchanged_and_reruns_changed(tmp_path: Path, private_cache
     bank.write_text(bank.read_text().replace("print(x * 2)", "print(x + x)"))
     _, third = _report(tmp_path, bank)
     assert [q for q, r in third.items() if not r["cached"]] == ["ok-with-setup"]
+    bank.write_text(bank.read_text().replace("x = 21", "x = 20"))
+    _, fourth = _report(tmp_path, bank)
+    assert [q for q, r in fourth.items() if not r["cached"]] == ["ok-with-setup"]
+    assert fourth["ok-with-setup"]["status"] == "wrong-answer"
     _, fresh = _report(tmp_path, bank, "--no-cache")
     assert not any(r["cached"] for r in fresh.values())
+
+
+def test_cached_runs_are_judged_as_the_question_is_now(tmp_path: Path) -> None:
+    bank = tmp_path / "b.yaml"
+    shutil.copy(sample("wrong-answer.yaml"), bank)
+    _, first = _report(tmp_path, bank)
+    assert (first["wrong-sum"]["line"], first["wrong-sum"]["expected"]) == (16, "15")
+    # Lines added above the question move it; the key changes to the right answer.
+    text = bank.read_text().replace("questions:", "tags: [a]\nminutes: 5\nquestions:")
+    text = text.replace(
+        '      - "10"\n      - text: "15"\n        correct: true',
+        '      - text: "10"\n        correct: true\n      - "15"',
+    )
+    bank.write_text(text)
+    _, second = _report(tmp_path, bank)
+    record = second["wrong-sum"]
+    assert record["cached"]
+    assert (record["status"], record["expected"], record["actual"]) == ("ok", "10", "10")
+    assert record["line"] == 15  # its code moved down from line 13
 
 
 def test_corrupt_cache_entry_is_recomputed(tmp_path: Path, private_cache: Path) -> None:
@@ -170,12 +198,35 @@ def test_shards_partition_and_merge(tmp_path: Path) -> None:
         reports.append(path)
     ids = [{r["question"] for r in json.loads(p.read_text())["results"]} for p in reports]
     assert not (ids[0] & ids[1]) and not (ids[1] & ids[2]) and not (ids[0] & ids[2])
+    assert all(qbank("validate", ROOT / "bank", "--shard", f"{k}/3").code == 0 for k in (1, 2, 3))
     merged = tmp_path / "all.json"
     run = qbank("report", "merge", *reports, "-o", merged)
     assert run.code == 0
     whole = json.loads(merged.read_text())
     assert {r["question"] for r in whole["results"]} == ids[0] | ids[1] | ids[2]
     assert whole["summary"]["questions"] == len(ids[0] | ids[1] | ids[2])
+
+
+def test_every_shard_reports_its_share_of_an_invalid_file(tmp_path: Path) -> None:
+    bank = tmp_path / "bank"
+    (bank / "t").mkdir(parents=True)
+    shutil.copy(sample("schema-errors.yaml"), bank / "t" / "schema-errors.yaml")
+    shutil.copy(sample("verified-ok.yaml"), bank / "t" / "verified-ok.yaml")
+    shutil.copy(sample("empty.yaml"), bank / "t" / "empty.yaml")
+    codes, seen = [], []
+    for k in (1, 2):
+        path = tmp_path / f"s{k}.json"
+        codes.append(qbank("validate", bank, "--shard", f"{k}/2", "--report", path).code)
+        seen.append(json.loads(path.read_text()))
+    records = [r for shard in seen for r in shard["results"]]
+    invalid = {r["question"] for r in records if r["status"] == "invalid"}
+    assert invalid == {"typo-key", "bad-enum", "Missing_Title"}
+    assert sum(len(s["results"]) for s in seen) == 8
+    assert sum(1 for s in seen for d in s["diagnostics"] if "file is empty" in d["message"]) == 1
+    assert 1 in codes
+    only = qbank("validate", bank, "--only", "typo-key")
+    assert only.code == 1
+    assert "unknown key `hnit`" in only.out and "chalenge" not in only.out
 
 
 def test_only_selects_questions_and_patterns(tmp_path: Path) -> None:
