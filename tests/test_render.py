@@ -18,7 +18,7 @@ from jinja2 import UndefinedError
 from generator import render
 from generator.errors import Location
 from generator.model import Bank, Pattern, Solution, Step
-from generator.publish import publish
+from generator.publish import SITE_MARKER, publish
 from generator.render import environment, render_site
 from generator.result import Environment, QuestionResult
 from generator.views import display_order, draw_test
@@ -299,7 +299,7 @@ def test_publish_swaps_in_a_new_site(tmp_path: Path) -> None:
         (out / "new.html").write_text("new")
 
     publish(build, site)
-    assert sorted(p.name for p in site.iterdir()) == ["new.html"]
+    assert sorted(p.name for p in site.iterdir()) == [SITE_MARKER, "new.html"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
 
 
