@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,6 +22,11 @@ from generator.errors import SandboxError
 
 BWRAP = "bwrap"
 FALLBACK = "rlimits+unshare"
+#: The fallback where files could not be made read-only (only with the variable below).
+FALLBACK_UNPROTECTED = "rlimits+unshare (files writable)"
+ALLOW_UNPROTECTED = "QBANK_ALLOW_UNPROTECTED_FILES"
+#: The program run inside the sandbox, passed to ``python -I -c``.
+RUNNER = (Path(__file__).parent / "runner.py").read_text(encoding="utf-8")
 
 #: Where things live inside the bubblewrap sandbox (all on a private tmpfs).
 INSIDE_TMP = "/tmp"
@@ -39,6 +45,10 @@ _BWRAP_BASE = (
     "ALL",
 )
 _BWRAP_FS = ("--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev")
+#: unshare's namespaces; the fallback's runner remounts everything read-only inside.
+_UNSHARE_BASE = ("--net", "--pid", "--fork", "--kill-child")
+_UNSHARE_FILES = ("--ipc", "--uts", "--mount", "--propagation", "private", "--mount-proc")
+NOBODY = 65534
 
 
 def _works(argv: Sequence[str]) -> bool:
@@ -71,28 +81,84 @@ def unshare_flags() -> tuple[str, ...] | None:
     exe = shutil.which("unshare")
     if exe is None:
         return None
-    flags = (exe, "--net", "--pid", "--fork", "--kill-child")
+    flags = (exe, *_UNSHARE_BASE)
     for extra in ((), ("--map-root-user",)):
         if _works([*flags, *extra, "true"]):
             return (*flags, *extra)
     return None
 
 
+def protected_unshare_flags() -> tuple[str, ...] | None:
+    """``unshare`` flags under which the runner can make every file read-only, or None.
+
+    Probed once per process with this process's own interpreter: a private mount
+    namespace (with its own /proc) where the runner remounts every mount
+    read-only and drops all capabilities (:func:`generator.runner.jail`).
+    """
+    return _protection()[0]
+
+
+@functools.cache
+def _protection() -> tuple[tuple[str, ...] | None, str]:
+    """``(flags, "")`` when the protected fallback works here, else ``(None, why)``."""
+    flags = unshare_flags()
+    if flags is None:
+        return None, "unshare is not permitted"
+    cut = 1 + len(_UNSHARE_BASE)
+    flags = (*flags[:cut], *_UNSHARE_FILES, *flags[cut:])
+    python = os.path.realpath(sys.executable)
+    spec = _spec(python, None, (), None, "/")
+    try:
+        done = subprocess.run(
+            [*flags, *_runner(python, spec, ["probe"])],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return None, str(exc)
+    if done.returncode != 0:
+        return None, done.stderr.decode(errors="replace").strip()[-500:] or "probe failed"
+    return flags, ""
+
+
+def fallback_kind() -> str:
+    """``rlimits+unshare`` when the fallback protects files here, else see below.
+
+    Without that protection the fallback is refused (:class:`SandboxError`)
+    unless ``QBANK_ALLOW_UNPROTECTED_FILES=1``: then it is
+    ``rlimits+unshare (files writable)``.
+    """
+    if unshare_flags() is None:
+        raise SandboxError(
+            "cannot isolate snippets: bubblewrap (bwrap) does not work here and "
+            "`unshare --net --pid` is not permitted; install bubblewrap or enable "
+            "unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1)"
+        )
+    if protected_unshare_flags() is not None:
+        return FALLBACK
+    if os.environ.get(ALLOW_UNPROTECTED) == "1":
+        return FALLBACK_UNPROTECTED
+    raise SandboxError(
+        "cannot isolate snippets safely: the fallback isolation (unshare with a private "
+        "mount namespace, every mount remounted read-only) cannot make files read-only "
+        f"here ({_protection()[1]}), so a snippet could change the bank or the project; "
+        f"install bubblewrap (bwrap), or set {ALLOW_UNPROTECTED}=1 to run snippets with "
+        "writable files anyway"
+    )
+
+
 def detect_isolation() -> str:
     """What ``isolation="auto"`` picks here: ``bwrap`` or ``rlimits+unshare``.
 
     Probes once per process (a few milliseconds) and raises :class:`SandboxError`
-    when neither works: snippets never run unsandboxed.
+    when neither works, or when the fallback cannot protect files (see
+    :func:`fallback_kind`): snippets never run unsandboxed.
     """
     if bwrap_flags() is not None:
         return BWRAP
-    if unshare_flags() is not None:
-        return FALLBACK
-    raise SandboxError(
-        "cannot isolate snippets: bubblewrap (bwrap) does not work here and "
-        "`unshare --net --pid` is not permitted; install bubblewrap or enable "
-        "unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1)"
-    )
+    return fallback_kind()
 
 
 def check_interpreter(python: str) -> None:
@@ -136,29 +202,42 @@ class Jail:
     """One isolation method with the binds and environment of one interpreter."""
 
     kind: str
-    """``bwrap`` or ``rlimits+unshare`` (reported as ``RunResult.isolation``)."""
+    """``bwrap``, ``rlimits+unshare`` or ``rlimits+unshare (files writable)``."""
     python: str
     prefix: tuple[str, ...]
     """The wrapper's command line up to (not including) the command."""
     keras_models: Path | None = None
+    specs: tuple[str, str] = ("", "")
+    """The fallback runner's ``--jail`` argument for a plain run and for a server."""
 
     @classmethod
     def create(
         cls, kind: str, python: str, keras_models: Path | None, readonly: Sequence[Path]
     ) -> Jail:
-        """Probe ``kind`` and build its fixed command line (raises SandboxError)."""
+        """Probe ``kind`` and build its fixed command line (raises SandboxError).
+
+        Any kind but ``bwrap`` means the fallback, protected if it can be.
+        """
         if kind == BWRAP:
             flags = bwrap_flags()
             if flags is None:
                 raise SandboxError("bubblewrap (bwrap) is missing or cannot create namespaces")
             return cls(kind, python, _bwrap_prefix(flags, python, keras_models, readonly))
-        flags = unshare_flags()
-        if flags is None:
-            raise SandboxError("`unshare --net --pid --fork` is not permitted here")
-        return cls(kind, python, flags, keras_models)
+        kind = fallback_kind()
+        if kind == FALLBACK_UNPROTECTED:
+            flags = unshare_flags()
+            assert flags is not None
+            return cls(kind, python, flags, keras_models)
+        flags = protected_unshare_flags()
+        assert flags is not None
+        uid = _nobody_can_run(flags, python, keras_models, readonly)
+        specs = tuple(
+            _spec(python, keras_models, readonly, uid, where) for where in (INSIDE_WORK, "/")
+        )
+        return cls(kind, python, flags, keras_models, (specs[0], specs[1]))
 
-    def command(self, argv: Sequence[str], *, server: bool = False) -> list[str]:
-        """``argv`` wrapped to run as the init of a new pid namespace.
+    def command(self, args: Sequence[str], *, server: bool = False) -> list[str]:
+        """The runner with ``args``, wrapped to run as the init of a new pid namespace.
 
         Being init, the runner reaps the namespace; when it exits the kernel
         kills everything left in it before the wrapper sees the exit, so no
@@ -166,12 +245,15 @@ class Jail:
         """
         if self.kind == BWRAP:
             where = "/" if server else INSIDE_WORK
+            argv = [self.python, "-I", "-c", RUNNER, *args]
             return [*self.prefix, "--as-pid-1", "--chdir", where, "--", *argv]
-        return [*self.prefix, *argv]
+        if self.kind == FALLBACK:
+            return [*self.prefix, *_runner(self.python, self.specs[server], args)]
+        return [*self.prefix, self.python, "-I", "-c", RUNNER, *args]
 
     def scratch(self) -> Scratch:
         """Per-run directories: fixed paths in the sandbox's tmpfs, or a host temp dir."""
-        if self.kind == BWRAP:
+        if self.kind != FALLBACK_UNPROTECTED:
             return Scratch(INSIDE_WORK, INSIDE_HOME, INSIDE_TMP, INSIDE_KERAS, None)
         root = tempfile.mkdtemp(prefix="qbank-run-")
         for sub in ("work", "home", "tmp", "keras"):
@@ -212,20 +294,73 @@ class Scratch:
             shutil.rmtree(self.host_root, ignore_errors=True)
 
 
+def _hidden(python: str, readonly: Sequence[Path]) -> tuple[list[str], list[str]]:
+    """Folders covered by a private tmpfs, and the needed paths under them to bind back.
+
+    /tmp and the home folder are hidden; the interpreter's folders and the
+    ``readonly`` paths that lie under them are bound back read-only.
+    """
+    home = os.path.expanduser("~")
+    hidden = [INSIDE_TMP] + ([home] if home not in ("/", "") and os.path.isdir(home) else [])
+    needed = sorted({*interpreter_paths(python), *(str(p) for p in readonly)})
+    back = [p for p in needed if any(_under(p, h) for h in hidden)]
+    return [h for h in hidden if h == INSIDE_TMP or not _under(h, INSIDE_TMP)], back
+
+
+def _spec(
+    python: str, keras_models: Path | None, readonly: Sequence[Path], uid: int | None, chdir: str
+) -> str:
+    """The fallback runner's ``--jail`` argument (see :func:`generator.runner.jail`)."""
+    hide, back = _hidden(python, readonly)
+    binds: list[str] = []
+    for path in back:  # a bound folder brings its subfolders along
+        if not any(_under(path, b) for b in binds):
+            binds.append(path)
+    models = [str(keras_models), f"{INSIDE_KERAS}/models"] if keras_models is not None else []
+    return json.dumps(
+        {
+            "hide": hide,
+            "binds": binds,
+            "dirs": [INSIDE_WORK, INSIDE_HOME, INSIDE_KERAS],
+            "models": models,
+            "uid": uid,
+            "size": TMPFS_BYTES,
+            "chdir": chdir,
+        }
+    )
+
+
+def _runner(python: str, spec: str, args: Sequence[str]) -> list[str]:
+    """The fallback runner's command line: it protects files, then runs ``args``."""
+    return [python, "-I", "-c", RUNNER, "--jail", spec, *args]
+
+
+def _nobody_can_run(
+    flags: tuple[str, ...], python: str, keras_models: Path | None, readonly: Sequence[Path]
+) -> int | None:
+    """65534 when the jail may drop to that uid and still run ``python``, else None.
+
+    As an unprivileged user (``--map-root-user``) there is no other uid to drop
+    to; an interpreter under a private folder (``/root``) is not readable by
+    nobody. Then the runner stays uid 0 of its namespace, without capabilities.
+    """
+    if os.geteuid() != 0 or "--map-root-user" in flags:
+        return None
+    spec = _spec(python, keras_models, readonly, NOBODY, "/")
+    return NOBODY if _works([*flags, *_runner(python, spec, ["probe"])]) else None
+
+
 def _bwrap_prefix(
     flags: tuple[str, ...], python: str, keras_models: Path | None, readonly: Sequence[Path]
 ) -> tuple[str, ...]:
     """bwrap arguments: read-only root, private /tmp and home, interpreter bound back."""
-    home = os.path.expanduser("~")
-    hidden = [INSIDE_TMP] + ([home] if home not in ("/", "") and os.path.isdir(home) else [])
+    hidden, back = _hidden(python, readonly)
     args = [*flags, *_BWRAP_FS, "--perms", "1777", "--size", str(TMPFS_BYTES)]
     args += ["--tmpfs", INSIDE_TMP]
-    if len(hidden) > 1 and not _under(home, INSIDE_TMP):
+    for home in hidden[1:]:
         args += ["--tmpfs", home]
-    needed = [*interpreter_paths(python), *(str(p) for p in readonly)]
-    for path in sorted(set(needed)):
-        if any(_under(path, h) for h in hidden):
-            args += ["--ro-bind", path, path]
+    for path in back:
+        args += ["--ro-bind", path, path]
     for d in (INSIDE_WORK, INSIDE_HOME, INSIDE_KERAS):
         args += ["--dir", d]
     if keras_models is not None:

@@ -22,13 +22,10 @@ from types import TracebackType
 from generator import jail
 from generator.capture import Captured, classify, kill_tree, pump, shell_code
 from generator.errors import SandboxError
-from generator.jail import BWRAP, FALLBACK, Jail, Scratch
+from generator.jail import BWRAP, FALLBACK, FALLBACK_UNPROTECTED, Jail, Scratch
 from generator.warm import Spawner, WarmPool, WarmServer
 
 __all__ = ["Limits", "RunResult", "Sandbox", "detect_isolation"]
-
-#: The program run inside the sandbox, passed to ``python -I -c``.
-RUNNER = (Path(__file__).parent / "runner.py").read_text(encoding="utf-8")
 
 
 @dataclass(frozen=True)
@@ -56,7 +53,8 @@ class RunResult:
     """None, ``timeout``, ``memory``, ``output`` or ``signal:<NAME>``."""
     duration_s: float
     isolation: str
-    """``bwrap`` or ``rlimits+unshare``."""
+    """``bwrap`` or ``rlimits+unshare`` (``rlimits+unshare (files writable)`` only when
+    ``QBANK_ALLOW_UNPROTECTED_FILES=1`` let the fallback run without protecting files)."""
 
 
 def detect_isolation() -> str:
@@ -82,6 +80,7 @@ class Sandbox:
         at ``$KERAS_HOME/models``; ``readonly`` paths stay readable inside.
         """
         jail.check_interpreter(python)
+        # "fallback" is the protected one, else refused unless QBANK_ALLOW_UNPROTECTED_FILES=1.
         kinds = {"auto": None, "bwrap": BWRAP, "fallback": FALLBACK}
         if isolation not in kinds:
             raise SandboxError(f"unknown isolation {isolation!r}: use auto, bwrap or fallback")
@@ -98,7 +97,7 @@ class Sandbox:
 
     @property
     def isolation(self) -> str:
-        """``bwrap`` or ``rlimits+unshare``."""
+        """``bwrap`` or ``rlimits+unshare`` (see :attr:`RunResult.isolation`)."""
         return self._jail.kind
 
     def run(
@@ -149,7 +148,7 @@ class Sandbox:
     ) -> tuple[Captured, int]:
         """A fresh ``python -I`` in the jail; ``(captured, exit code)``."""
         cpu, memory = _rlimits(limits)
-        argv = [self._jail.python, "-I", "-c", RUNNER, "run", filename, cpu, memory]
+        argv = ["run", filename, cpu, memory]
         feed_r, feed_w = os.pipe()
         try:
             proc = subprocess.Popen(
@@ -214,12 +213,11 @@ class Sandbox:
 
     def _start_server(self, preload: tuple[str, ...]) -> WarmServer:
         """A new warm server in the jail that has imported ``preload``."""
-        mode = "wipe" if self._jail.kind == BWRAP else "keep"
-        scratch = self._jail.scratch()  # the fallback server's own cwd and env
+        mode = "keep" if self._jail.kind == FALLBACK_UNPROTECTED else "wipe"
+        scratch = self._jail.scratch()  # a host dir: the unprotected server's cwd and env
 
         def argv(fd: int) -> list[str]:
-            cmd = [self._jail.python, "-I", "-c", RUNNER, "serve", str(fd), mode, *preload]
-            return self._jail.command(cmd, server=True)
+            return self._jail.command(["serve", str(fd), mode, *preload], server=True)
 
         try:
             return WarmServer(argv, self._jail.environment(scratch), self._spawner)

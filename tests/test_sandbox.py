@@ -50,6 +50,14 @@ def fallback() -> Iterator[Sandbox]:
         yield box
 
 
+@pytest.fixture(params=["sandbox", "fallback"], ids=["auto", "fallback"])
+def either(request: pytest.FixtureRequest) -> Sandbox:
+    """The automatic sandbox (bubblewrap here), then the fallback: same promises."""
+    box = request.getfixturevalue(request.param)
+    assert isinstance(box, Sandbox)
+    return box
+
+
 def run(box: Sandbox, code: str, limits: Limits = FAST, **kwargs: object) -> RunResult:
     return box.run(textwrap.dedent(code), limits, **kwargs)  # type: ignore[arg-type]
 
@@ -222,12 +230,12 @@ def test_no_network(sandbox: Sandbox, preload: tuple[str, ...]) -> None:
 
 
 @pytest.mark.parametrize("preload", PATHS)
-def test_bank_project_and_home_are_not_writable(sandbox: Sandbox, preload: tuple[str, ...]) -> None:
+def test_bank_project_and_home_are_not_writable(either: Sandbox, preload: tuple[str, ...]) -> None:
     before = BANK_FILE.read_bytes()
     planted = PROJECT / "planted-by-snippet.txt"
     home_file = Path.home() / "planted-by-snippet.txt"
     result = run(
-        sandbox,
+        either,
         f"""
         import os, pathlib, shutil
         attempts = [
@@ -258,7 +266,7 @@ def test_bank_project_and_home_are_not_writable(sandbox: Sandbox, preload: tuple
 
 
 @pytest.mark.parametrize("preload", PATHS)
-def test_scratch_dirs_are_private_and_fresh(sandbox: Sandbox, preload: tuple[str, ...]) -> None:
+def test_scratch_dirs_are_private_and_fresh(either: Sandbox, preload: tuple[str, ...]) -> None:
     code = """
         import os, tempfile
         print(os.getcwd(), sorted(os.listdir(".")), sorted(os.listdir(tempfile.gettempdir())))
@@ -266,8 +274,8 @@ def test_scratch_dirs_are_private_and_fresh(sandbox: Sandbox, preload: tuple[str
         for path in ("here.txt", tempfile.gettempdir() + "/left.txt", "/dev/shm/left"):
             open(path, "w").write("x")
         """
-    first = run(sandbox, code, preload=preload)
-    second = run(sandbox, code, preload=preload)
+    first = run(either, code, preload=preload)
+    second = run(either, code, preload=preload)
     assert first.stdout == second.stdout
     listing = sorted({"home", "keras", "work"} | _BOUND)
     assert first.stdout == f"/tmp/work [] {listing}\n/tmp/home True\n"
@@ -275,11 +283,11 @@ def test_scratch_dirs_are_private_and_fresh(sandbox: Sandbox, preload: tuple[str
 
 @pytest.mark.parametrize("preload", PATHS)
 def test_environment_is_scrubbed(
-    sandbox: Sandbox, preload: tuple[str, ...], monkeypatch: pytest.MonkeyPatch
+    either: Sandbox, preload: tuple[str, ...], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("QBANK_SECRET", "leak")
     result = run(
-        sandbox,
+        either,
         """
         import os
         print(sorted(k for k in os.environ if k != "PWD"))
@@ -291,11 +299,12 @@ def test_environment_is_scrubbed(
     assert result.stdout == f"{names.split()}\n/tmp/keras\n"
 
 
-def test_keras_models_are_read_only_and_keras_home_writable(tmp_path: Path) -> None:
+@pytest.mark.parametrize("isolation", ["auto", "fallback"])
+def test_keras_models_are_read_only_and_keras_home_writable(tmp_path: Path, isolation: str) -> None:
     models = tmp_path / "models"
     models.mkdir()
     (models / "weights.h5").write_text("w")
-    with Sandbox(PYTHON, keras_models=models) as box:
+    with Sandbox(PYTHON, keras_models=models, isolation=isolation) as box:
         result = run(
             box,
             """
@@ -313,12 +322,13 @@ def test_keras_models_are_read_only_and_keras_home_writable(tmp_path: Path) -> N
     assert sorted(os.listdir(models)) == ["weights.h5"]
 
 
-def test_a_venv_under_tmp_is_bound_back(tmp_path: Path) -> None:
+@pytest.mark.parametrize("isolation", ["auto", "fallback"])
+def test_a_venv_under_tmp_is_bound_back(tmp_path: Path, isolation: str) -> None:
     venv = tmp_path / "venv"
     subprocess.run(
         [PYTHON, "-m", "venv", "--without-pip", "--system-site-packages", str(venv)], check=True
     )
-    with Sandbox(str(venv / "bin" / "python")) as box:
+    with Sandbox(str(venv / "bin" / "python"), isolation=isolation) as box:
         result = run(box, "import sys\nprint(sys.prefix)")
     assert result.stdout == f"{venv}\n", result.stderr
 
@@ -455,6 +465,94 @@ def test_fallback_isolation(fallback: Sandbox, preload: tuple[str, ...]) -> None
     assert bomb.killed == "memory"
     crash = fallback.run("import os, signal\nos.kill(os.getpid(), signal.SIGTERM)", FAST)
     assert crash.killed == "signal:SIGTERM"
+
+
+@pytest.fixture
+def victim(tmp_path: Path) -> Iterator[Path]:
+    """A stand-in bank folder inside the project (outside /tmp and home, unless it lives there)."""
+    folder = PROJECT / "tests" / f".sandbox-victim-{os.getpid()}"
+    folder.mkdir()
+    (folder / "bank.yaml").write_text("questions: []\n")
+    (folder / "bank.yaml").chmod(0o644)
+    try:
+        yield folder
+    finally:
+        for path in folder.rglob("*"):
+            path.chmod(0o700 if path.is_dir() else 0o600)
+        subprocess.run(["rm", "-rf", str(folder)], check=True)
+
+
+def _tree(folder: Path) -> dict[str, tuple[int, bytes]]:
+    """Every file under ``folder`` with its mode and contents."""
+    return {
+        str(p.relative_to(folder)): (p.stat().st_mode, p.read_bytes() if p.is_file() else b"")
+        for p in sorted(folder.rglob("*"))
+    }
+
+
+@pytest.mark.parametrize("preload", PATHS)
+def test_fallback_keeps_the_bank_and_project_unchanged(
+    fallback: Sandbox, victim: Path, tmp_path: Path, preload: tuple[str, ...]
+) -> None:
+    """Even as root, the fallback's snippet can change no file outside its scratch space."""
+    bank = victim / "bank.yaml"
+    host_tmp = tmp_path / "host-tmp.txt"
+    host_tmp.write_text("host\n")
+    planted = PROJECT / f"planted-by-fallback-{os.getpid()}.txt"
+    before, project_before = _tree(victim), sorted(os.listdir(PROJECT))
+    result = run(
+        fallback,
+        f"""
+        import os, pathlib, shutil, subprocess, tempfile
+        bank, folder = {str(bank)!r}, {str(victim)!r}
+        attempts = [
+            lambda: open(bank, "a").write("pwned"),
+            lambda: open(bank, "w"),
+            lambda: os.remove(bank),
+            lambda: os.rename(bank, folder + "/renamed.yaml"),
+            lambda: os.chmod(bank, 0o777),
+            lambda: os.utime(bank, (0, 0)),
+            lambda: open(folder + "/new.yaml", "x"),
+            lambda: shutil.rmtree(folder),
+            lambda: open({str(planted)!r}, "w").write("pwned"),
+            lambda: os.mkdir({str(PROJECT / "planted-dir")!r}),
+            lambda: open({str(host_tmp)!r}, "a").write("pwned"),
+        ]
+        for attempt in attempts:
+            try:
+                attempt()
+                print("succeeded")
+            except OSError as exc:
+                print("failed", exc.errno)
+        remount = subprocess.run(["mount", "-o", "remount,rw", "/"], capture_output=True)
+        print("remount", remount.returncode != 0)
+        with open("/proc/self/status") as status:
+            caps = [line.split()[1] for line in status if line.startswith(("CapEff", "CapBnd"))]
+        print("caps", caps)
+        for path in ("here.txt", os.path.expanduser("~/home.txt"),
+                     tempfile.gettempdir() + "/tmp.txt", "/dev/shm/shm.txt"):
+            with open(path, "w") as out:
+                out.write("scratch")
+            os.chmod(path, 0o600)
+            os.remove(path)
+        print("scratch writable")
+        """,
+        preload=preload,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    if not HIDDEN:
+        assert [line.split()[0] for line in lines[:11]] == ["failed"] * 11, lines
+    assert lines[11:] == [
+        "remount True",
+        "caps ['0000000000000000', '0000000000000000']",
+        "scratch writable",
+    ]
+    assert _tree(victim) == before
+    assert sorted(os.listdir(PROJECT)) == project_before
+    assert not planted.exists()
+    assert host_tmp.read_text() == "host\n"
+    assert result.isolation == "rlimits+unshare"
 
 
 def test_sample_bank_file_is_intact() -> None:
