@@ -192,6 +192,9 @@ class _Digests:
 
 _DIGESTS = _Digests()
 
+#: Requirements whose warm server takes seconds to start.
+_HEAVY = {"tensorflow", "keras", "torch", "jax"}
+
 #: Outcomes that depend on the machine's load rather than the snippet: never cached.
 _UNCACHED_KILLS = {"timeout"}
 
@@ -241,6 +244,8 @@ def _run_all(
     results: dict[str, QuestionResult],
 ) -> None:
     keras = resources.keras_models()
+    # Slow starters first: their warm servers import while the quick questions run.
+    pending = sorted(pending, key=lambda item: not _HEAVY & set(item[0].verify.requires))  # type: ignore[union-attr]
     with (
         Sandbox(python, keras_models=keras if keras.is_dir() else None) as sandbox,
         ThreadPoolExecutor(max_workers=jobs) as pool,
