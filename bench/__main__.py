@@ -210,8 +210,11 @@ def main() -> None:
 
     extra += site.notes()
     text = write(figures, extra)
-    (HERE / "RESULTS.md").write_text(text, encoding="utf-8")
     print(text)
+    if names == list(BENCHES):
+        (HERE / "RESULTS.md").write_text(text, encoding="utf-8")
+    else:
+        print("(a partial run: bench/RESULTS.md is written only when every benchmark runs)")
 
 
 if __name__ == "__main__":
