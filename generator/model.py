@@ -14,20 +14,7 @@ from generator.errors import Location
 
 #: Answer letters, assigned in display order at render time.
 LETTERS = "ABCDEFGH"
-MODES = ("challenge", "practice")
-TYPES = (
-    "conceptual",
-    "predict-output",
-    "model-choice",
-    "hyperparameter",
-    "metrics",
-    "debugging",
-    "code",
-    "other",
-)
-DIFFICULTIES = ("easy", "medium", "intermediate", "hard", "advanced", "expert")
-EXPECTS = ("stdout", "error")
-MATCHES = ("exact", "last-line", "regex")
+# The allowed words for mode, type, difficulty, expect and match live in the JSON Schema.
 
 #: Difficulty words grouped into the three bands the site's Test mode draws from.
 DIFFICULTY_BAND = {

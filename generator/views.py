@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from markupsafe import Markup
 
 from generator.markdown import TextRenderer, highlight_code
-from generator.model import DIFFICULTY_BAND, Pattern, Question
+from generator.model import DIFFICULTY_BAND, LETTERS, Pattern, Question
 from generator.result import QuestionResult
 
-LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 BANDS = ("easy", "medium", "hard")
 TYPE_LABELS = {
     "conceptual": "Conceptual",
