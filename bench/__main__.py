@@ -209,6 +209,16 @@ def main() -> None:
     from bench import site
 
     extra += site.notes()
+    extra += [
+        "",
+        "Where the TensorFlow figure's time goes (measured 2026-11-28 on this machine):",
+        "a warm server's `import tensorflow` takes 1.4 s alone and about 1.8 s when two",
+        "start side by side; each forked child then spends about 0.5 s building",
+        "MobileNetV2 and 0.45 s in its first `predict` (op work that cannot move into the",
+        "server: a parent that runs any TensorFlow op before forking hangs its children).",
+        "Ten questions on two servers are therefore about 1.8 + 5 × 1.0 s before qbank's",
+        "own start-up, a floor near 0.42× of the fresh-process baseline.",
+    ]
     text = write(figures, extra)
     print(text)
     if names == list(BENCHES):
