@@ -11,7 +11,7 @@ from pathlib import Path
 
 from generator import lint, parse, schema
 from generator.errors import Diagnostic, Location, ToolError
-from generator.loader import Document, load_file
+from generator.loader import Document, load_file, question_name
 from generator.model import Bank, Pattern, QuestionRef, Settings
 
 SETTINGS_FILE = "bank.yaml"
@@ -115,6 +115,6 @@ def _refs(doc: Document) -> list[QuestionRef]:
     if not isinstance(items, list):
         return []
     return [
-        QuestionRef(pattern, schema.question_name(item, i), doc.at(("questions", i)))
+        QuestionRef(pattern, question_name(item, i), doc.at(("questions", i)))
         for i, item in enumerate(items)
     ]

@@ -29,6 +29,13 @@ _BOOL = {"yes": True, "true": True, "on": True, "no": False, "false": False, "of
 _STR_TAGS = {"tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:binary"}
 
 
+def question_name(item: object, index: int) -> str:
+    """A question's id, or ``question N`` when it has none that can be read."""
+    if isinstance(item, dict) and isinstance(item.get("id"), str):
+        return str(item["id"])
+    return f"question {index + 1}"
+
+
 @dataclass
 class Document:
     """One YAML file's values and where each of them was written."""
@@ -59,6 +66,17 @@ class Document:
                 return self.values[probe]
             probe = probe[:-1]
         return self.values.get((), Location(self.display, 1, 1))
+
+    def subject(self, path: NodePath) -> tuple[str, str | None]:
+        """(pattern id, question id) a node path belongs to, as far as the file names them."""
+        data = self.data if isinstance(self.data, dict) else {}
+        pattern = data["id"] if isinstance(data.get("id"), str) else self.path.stem
+        question = None
+        if len(path) >= 2 and path[0] == "questions" and isinstance(path[1], int):
+            questions = data.get("questions")
+            if isinstance(questions, list) and path[1] < len(questions):
+                question = question_name(questions[path[1]], path[1])
+        return pattern, question
 
     def text_line(self, path: NodePath, offset: int, column: int = 0) -> Location:
         """Where line ``offset`` (0-based) of the string at ``path`` was written, and
@@ -138,9 +156,23 @@ class _Builder:
     def __init__(self, doc: Document) -> None:
         self.doc = doc
         self.problems: list[Diagnostic] = []
+        self.paths: list[NodePath | None] = []
 
-    def problem(self, location: Location, message: str) -> None:
+    def problem(self, location: Location, message: str, path: NodePath | None = None) -> None:
         self.problems.append(Diagnostic(location, "invalid", message))
+        self.paths.append(path)
+
+    def named(self) -> list[Diagnostic]:
+        """The problems, each naming its pattern and question where the file says them."""
+        named = []
+        for problem, path in zip(self.problems, self.paths, strict=True):
+            if path is not None:
+                pattern, question = self.doc.subject(path)
+                problem = Diagnostic(
+                    problem.location, problem.status, problem.message, pattern, question
+                )
+            named.append(problem)
+        return named
 
     def build(self, events: Any) -> None:
         documents = 0
@@ -176,22 +208,22 @@ class _Builder:
             try:
                 return _scalar(event)
             except ValueError as exc:
-                self.problem(location, str(exc))
+                self.problem(location, str(exc), path)
                 return event.value
         if isinstance(event, yaml.SequenceStartEvent):
-            self.check_tag(event, location, "tag:yaml.org,2002:seq")
+            self.check_tag(event, location, "tag:yaml.org,2002:seq", path)
             items: list[Any] = []
             while not isinstance(event := next(events), yaml.SequenceEndEvent):
                 items.append(self.node(events, event, (*path, len(items))))
             return items
         if isinstance(event, yaml.MappingStartEvent):
-            self.check_tag(event, location, "tag:yaml.org,2002:map")
+            self.check_tag(event, location, "tag:yaml.org,2002:map", path)
             return self.mapping(events, path)
         raise AssertionError(f"unexpected YAML event {event!r}")  # pragma: no cover
 
-    def check_tag(self, event: Any, location: Location, plain: str) -> None:
+    def check_tag(self, event: Any, location: Location, plain: str, path: NodePath) -> None:
         if event.tag not in (None, "!", plain):
-            self.problem(location, f"unsupported YAML tag `{event.tag}`")
+            self.problem(location, f"unsupported YAML tag `{event.tag}`", path)
 
     def mapping(self, events: Any, path: NodePath) -> dict[str, Any]:
         result: dict[str, Any] = {}
@@ -210,6 +242,7 @@ class _Builder:
                     key_location,
                     f"duplicate key `{key}` (first written at line {first.line}); "
                     "YAML would silently keep only the last one",
+                    value_path,
                 )
                 self.node(events, next(events), (*path, f"{key} (duplicate)"))
                 continue
@@ -276,7 +309,7 @@ def load_text(text: str, path: Path, display: str) -> tuple[Document | None, lis
             *builder.problems,
             Diagnostic(doc.at(()), "invalid", f"top level must be a mapping, found {found}"),
         ]
-    return doc, builder.problems
+    return doc, builder.named()
 
 
 def load_file(path: Path, display: str | None = None) -> tuple[Document | None, list[Diagnostic]]:

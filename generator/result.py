@@ -26,6 +26,19 @@ def is_failure(status: str, *, strict: bool = False) -> bool:
     return status != "ok"
 
 
+#: How well-known modules spell their own names.
+_DISPLAY = {
+    "tensorflow": "TensorFlow",
+    "numpy": "NumPy",
+    "keras": "Keras",
+    "torch": "PyTorch",
+    "scipy": "SciPy",
+    "pandas": "pandas",
+    "sklearn": "scikit-learn",
+    "jax": "JAX",
+}
+
+
 @dataclass(frozen=True)
 class Environment:
     """What a question was verified with: shown on the site and kept in the report."""
@@ -38,8 +51,10 @@ class Environment:
     """How runs were isolated, e.g. ``bwrap`` or ``rlimits+unshare``."""
 
     def describe(self) -> str:
-        """A short human line: ``Python 3.11.7, tensorflow 2.21.0``."""
-        parts = [f"Python {self.python}"] + [f"{name} {version}" for name, version in self.modules]
+        """A short human line: ``Python 3.11.7, TensorFlow 2.21.0``."""
+        parts = [f"Python {self.python}"] + [
+            f"{_DISPLAY.get(name, name)} {version}" for name, version in self.modules
+        ]
         return ", ".join(parts)
 
 

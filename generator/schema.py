@@ -69,25 +69,6 @@ def _branch_kind(error: ValidationError) -> str:
     return "object" if "properties" in schema or error.validator == "required" else "string"
 
 
-def question_name(item: object, index: int) -> str:
-    """A question's id, or ``question N`` when it has none that can be read."""
-    if isinstance(item, dict) and isinstance(item.get("id"), str):
-        return str(item["id"])
-    return f"question {index + 1}"
-
-
-def _subject(doc: Document, path: NodePath) -> tuple[str | None, str | None]:
-    """(pattern id, question id) for a node path, where the document names them."""
-    data = doc.data if isinstance(doc.data, dict) else {}
-    pattern = data["id"] if isinstance(data.get("id"), str) else doc.path.stem
-    question = None
-    if len(path) >= 2 and path[0] == "questions" and isinstance(path[1], int):
-        questions = data.get("questions")
-        if isinstance(questions, list) and path[1] < len(questions):
-            question = question_name(questions[path[1]], path[1])
-    return pattern, question
-
-
 def _where(path: NodePath) -> str:
     """Words for the object a path points into: ``question `x```, ``choice 2``, ``the file``."""
     for part in reversed(path):
@@ -121,7 +102,7 @@ def _translate(doc: Document, error: ValidationError) -> Diagnostic:
     value: Any = error.instance
     kind: Any = error.validator
     expected: Any = error.validator_value
-    pattern, question = _subject(doc, path)
+    pattern, question = doc.subject(path)
     name = path[-1] if path and isinstance(path[-1], str) else None
     location = doc.at(path)
     if kind == "additionalProperties":

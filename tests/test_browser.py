@@ -144,7 +144,7 @@ def test_verified_note_is_shown(page: Page, site: Path) -> None:
     q = question(page, "mobilenet-output-shape")
     expect(q).to_be_visible()
     expect(q.locator(".verified")).to_have_text(
-        "✔ Output verified with Python 3.11.7, tensorflow 2.21.0"
+        "✔ Output verified with Python 3.11.7, TensorFlow 2.21.0"
     )
     expect(q.locator("pre.hl .kn").first).to_have_text("import")
 
