@@ -275,3 +275,24 @@ def test_reference_bank_verifies_with_stand_in_weights(
     assert code == 0
     assert results["mobilenetv2-predict-shape"]["executed"]
     assert results["frozen-base-trainable-params"]["actual"] == "Trainable parameters: 12810"
+
+
+def test_verify_report_follows_its_schema(tmp_path: Path) -> None:
+    from jsonschema import Draft202012Validator
+
+    schema = json.loads((ROOT / "schema" / "report.schema.json").read_text())
+    for name in ("unstable-set-order.yaml", "missing-requirement.yaml", "crashed-traceback.yaml"):
+        path = tmp_path / f"{name}.json"
+        qbank("verify", sample(name), "--report", path)
+        report = json.loads(path.read_text())
+        Draft202012Validator(schema).validate(report)
+        assert report["environment"]["isolation"] in ("bwrap", "rlimits+unshare")
+
+
+def test_github_annotations_warn_for_missing_requirements() -> None:
+    run = qbank("verify", sample("missing-requirement.yaml"), "--format", "github")
+    lines = [line for line in run.out.splitlines() if line.startswith("::")]
+    assert len(lines) == 2
+    assert all(line.startswith("::warning file=") for line in lines)
+    strict = qbank("verify", sample("missing-requirement.yaml"), "--format", "github", "--strict")
+    assert all(line.startswith("::error ") for line in strict.out.splitlines()[:2])
