@@ -1,14 +1,19 @@
 """Publish a build in one swap: a failed build leaves the previous site as it was.
 
 The new site is built in a temp folder beside the target (same file system,
-so renames are atomic); the old site is renamed away, the new one renamed in,
-and only then is the old one deleted.
+so renames are atomic). On Linux the two folders trade places in one
+``renameat2(RENAME_EXCHANGE)`` call, so ``site/`` never goes missing, even for
+an instant; elsewhere the old site is renamed away and the new one renamed in.
+Only then is the old one deleted.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -37,6 +42,9 @@ def publish(build: Callable[[Path], object], site: Path) -> None:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    if site.exists() and _exchange(tmp, site):
+        shutil.rmtree(tmp, ignore_errors=True)  # tmp now holds the old site
+        return
     old: Path | None = None
     if site.exists():
         old = Path(tempfile.mkdtemp(prefix=f"{site.name}.old-", dir=site.parent))
@@ -51,3 +59,27 @@ def publish(build: Callable[[Path], object], site: Path) -> None:
         raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders atomically (Linux ``renameat2``); False where that is not possible."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_uint,
+    ]
+    done = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    return bool(done == 0)

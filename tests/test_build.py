@@ -109,3 +109,17 @@ def test_missing_theme_is_a_tool_error(tmp_path: Path) -> None:
     run = qbank("build", bank, "--out", tmp_path / "site", "--theme", tmp_path / "nope")
     assert run.code == 2
     assert "theme folder not found" in run.err
+
+
+def test_rebuild_swaps_the_site_in_place(tmp_path: Path) -> None:
+    bank = _bank(tmp_path, "verified-ok.yaml")
+    out = tmp_path / "site"
+    assert qbank("build", bank, "--out", out).code == 0
+    (bank / "samples" / "verified-ok.yaml").write_text(
+        (bank / "samples" / "verified-ok.yaml")
+        .read_text()
+        .replace("title: A sum", "title: A total")
+    )
+    assert qbank("build", bank, "--out", out).code == 0
+    assert "A total" in (out / "samples" / "verified-ok" / "practice.html").read_text()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bank", "qbank-cache", "site"]
