@@ -77,6 +77,12 @@ def _highlight(code: str, language: str) -> str:
     return highlight(code, _lexer(language.lower()), _formatter())
 
 
+def language_name(language: str) -> str:
+    """The display name of a code language: ``python`` → ``Python``."""
+    lexer = _lexer(language.lower())
+    return language if isinstance(lexer, TextLexer) else str(lexer.name)
+
+
 def highlight_code(code: str, language: str, label: str) -> Markup:
     """Highlighted ``code`` as a focusable, scrollable ``<pre>`` named by ``label``."""
     body = _highlight(code, language)
@@ -138,4 +144,4 @@ class TextRenderer:
     @staticmethod
     def literal(text: str) -> Markup:
         """Text shown exactly as written (a program's output), in ``<code>``."""
-        return Markup("<code>{}</code>").format(text)
+        return Markup('<code class="output">{}</code>').format(text)

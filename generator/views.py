@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
-from generator.markdown import TextRenderer, highlight_code
+from generator.markdown import TextRenderer, highlight_code, language_name
 from generator.model import DIFFICULTY_BAND, LETTERS, Pattern, Question
 from generator.result import QuestionResult
 
@@ -60,6 +60,8 @@ class QuestionView:
     title: str
     prompt: Markup
     code: Markup | None
+    language: str
+    """Display name of the language of ``code`` (``Python``)."""
     choices: tuple[ChoiceView, ...]
     answer: int
     """Index of the correct choice in display order."""
@@ -135,6 +137,7 @@ def build_view(
         code=highlight_code(question.code, question.language, f"Code for: {question.title}")
         if question.code
         else None,
+        language=language_name(question.language),
         choices=tuple(choices),
         answer=answer,
         time_limit=question.time_limit or time_limit,

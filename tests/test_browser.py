@@ -6,6 +6,7 @@ request leaving the site and asserts, at teardown, that none was attempted.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -14,11 +15,13 @@ from typing import Any, Literal
 
 import pytest
 
+from generator.render import render_site
 from tests.site_helpers import (
     AXE,
     CHROMIUM,
     CHROMIUM_ARGS,
     build_small_site,
+    small_bank,
 )
 
 pytestmark = [
@@ -175,6 +178,98 @@ def test_progress_survives_reload_and_reset(page: Page, site: Path) -> None:
         "Not started."
     )
     assert page.evaluate("localStorage.length") == 0
+
+
+def test_hint_button_says_what_it_does(page: Page, site: Path) -> None:
+    page.goto(url(site, f"{CV}/practice.html"))
+    q = question(page, "why-save-time")
+    hint = q.locator("[data-action=hint]")
+    expect(hint).to_have_text("Show hint")
+    hint.click()
+    expect(hint).to_have_text("Hide hint")
+    expect(hint).to_have_attribute("aria-expanded", "true")
+    expect(q.locator(".hint")).to_be_visible()
+    hint.click()
+    expect(hint).to_have_text("Show hint")
+    expect(q.locator(".hint")).to_be_hidden()
+
+
+def test_solution_carries_the_hint(page: Page, site: Path) -> None:
+    """As on the reference page, the worked solution ends with the hint; no second copy."""
+    page.goto(url(site, f"{CV}/practice.html"))
+    q = question(page, "why-save-time")
+    q.get_by_role("button", name="Show hint").click()
+    choose(page, "why-save-time", "A")
+    q.get_by_role("button", name="Check answer").click()
+    expect(q.locator(".solution .solution-hint")).to_have_text(
+        "Hint: Pre-trained means already learned features reused"
+    )
+    expect(q.locator("[data-action=hint]")).to_be_hidden()
+    expect(q.locator(".hint")).to_be_hidden()
+    q.get_by_role("button", name="Try again").click()
+    expect(q.get_by_role("button", name="Show hint")).to_be_visible()
+    expect(q.locator(".solution")).to_be_hidden()
+
+
+def test_locked_choices_do_not_react_to_hover(page: Page, site: Path) -> None:
+    page.goto(url(site, f"{CV}/practice.html"))
+    q = question(page, "why-save-time")
+    label = q.locator(".choice label").nth(1)
+    label.hover()
+    hovered = label.evaluate("e => getComputedStyle(e).borderTopColor")
+    choose(page, "why-save-time", "D")
+    q.get_by_role("button", name="Check answer").click()
+    label.hover()
+    locked = label.evaluate("e => getComputedStyle(e).borderTopColor")
+    plain = q.locator(".choice label").nth(2).evaluate("e => getComputedStyle(e).borderTopColor")
+    assert hovered != plain, "an open choice shows it can be picked"
+    assert locked == plain, "a locked choice looks clickable on hover"
+
+
+def test_code_has_a_visible_label(page: Page, site: Path) -> None:
+    page.goto(url(site, f"{CV}/practice.html#q-mobilenet-output-shape"))
+    code = question(page, "mobilenet-output-shape").locator(".code")
+    expect(code.locator(".code-label")).to_have_text("Computer Vision · Python")
+    expect(code.locator(".code-label + pre.hl")).to_be_visible()
+
+
+@pytest.fixture(scope="module")
+def multiline_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small bank with a predict-output question whose outputs span several lines."""
+    out = tmp_path_factory.mktemp("multiline-site")
+    bank = small_bank()
+    cv = bank.patterns[0]
+    outputs = ["(1, 1000)\nfloat32", "(1000,)\nfloat32", "(1, 224, 224, 3)\nfloat64", "  x\n    y"]
+    questions = tuple(
+        dataclasses.replace(
+            q,
+            choices=tuple(
+                dataclasses.replace(c, text=text)
+                for c, text in zip(q.choices, outputs, strict=True)
+            ),
+        )
+        if q.id == "mobilenet-output-shape"
+        else q
+        for q in cv.questions
+    )
+    patterns = (dataclasses.replace(cv, questions=questions), *bank.patterns[1:])
+    render_site(dataclasses.replace(bank, patterns=patterns), out)
+    return out
+
+
+def test_multiline_outputs_keep_their_lines(browser: Browser, multiline_site: Path) -> None:
+    context = browser.new_context(viewport={"width": 375, "height": 800})
+    page = context.new_page()
+    page.goto(url(multiline_site, f"{CV}/practice.html#q-mobilenet-output-shape"))
+    outputs = question(page, "mobilenet-output-shape").locator(".choice-text code.output")
+    expect(outputs).to_have_count(4)
+    assert outputs.nth(0).inner_text() == "(1, 1000)\nfloat32"
+    assert outputs.nth(3).inner_text() == "  x\n    y", "output spaces are significant"
+    line = float(outputs.nth(0).evaluate("e => parseFloat(getComputedStyle(e).lineHeight)"))
+    height = outputs.nth(0).evaluate("e => e.getBoundingClientRect().height")
+    assert height > 1.5 * line, "a two-line output is shown on one line"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    context.close()
 
 
 # --------------------------------------------------------------- challenge
@@ -348,6 +443,19 @@ def test_keyboard_only_completion(page: Page, site: Path) -> None:
 
 
 # --------------------------------------------------------------- search
+
+
+def test_search_result_in_a_challenge_starts_there(page: Page, site: Path) -> None:
+    page.goto(url(site, "index.html"))
+    page.get_by_label("Search titles, prompts and choices").fill("freezing more layers")
+    link = page.locator("#search-results a").first
+    expect(link).to_have_text("Effect of freezing layers on training time")
+    link.click()
+    start = page.get_by_role("button", name="Start challenge at question 4")
+    expect(start).to_be_visible()
+    start.click()
+    expect(page.locator("#t-freezing-layers-time")).to_be_focused()
+    expect(page.locator("[data-pager-status]")).to_have_text("Question 4 of 5")
 
 
 def test_search_finds_a_question(page: Page, site: Path) -> None:

@@ -165,11 +165,17 @@ def test_urls_are_relative_and_resolve(small_site: Path) -> None:
                 assert target.is_file(), f"{page}: {url} does not exist"
 
 
+def test_overview_says_how_many_modes(small_site: Path) -> None:
+    overview = (small_site / "computer-vision/pretrained-models/index.html").read_text()
+    assert "Choose your learning style</h2>" in overview
+    assert '<p class="modes-available">3 modes available</p>' in overview
+
+
 def test_answer_letters_follow_the_correct_choice(small_site: Path) -> None:
     practice = (small_site / "computer-vision/pretrained-models/practice.html").read_text()
     assert "Pre-trained models reuse features = D" in practice
     assert "reducing training time → Option D" in practice
-    assert "<code>(1, 1000)</code> → Option B" in practice
+    assert '<code class="output">(1, 1000)</code> → Option B' in practice
     assert "Output shape = (batch, 1000 classes) = B" in practice
     assert "Option A uses the correct function" in practice
     for page in [*html_files(small_site), small_site / "assets/search-index.js"]:

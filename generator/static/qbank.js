@@ -135,8 +135,18 @@
     this.mark(-1, false);
     this.showWhy(-1);
     this.say("", "");
-    show(one(this.el, ".solution"), false);
+    this.showSolution(false);
     show(one(this.el, "[data-review]"), false);
+  };
+  /* A shown solution carries the hint, so the separate hint button and box step aside. */
+  Question.prototype.showSolution = function (visible) {
+    var solution = one(this.el, ".solution");
+    show(solution, visible);
+    var hintInSolution = !!(visible && solution && one(solution, ".solution-hint"));
+    var button = one(this.el, '[data-action="hint"]');
+    if (!button) return;
+    if (hintInSolution) setHint(button, false);
+    show(button, !hintInSolution);
   };
   Question.prototype.focusTitle = function () {
     var title = one(this.el, ".q-title");
@@ -146,12 +156,14 @@
     return this.el.contains(node);
   };
 
+  function setHint(button, open) {
+    button.setAttribute("aria-expanded", String(open));
+    button.textContent = open ? "Hide hint" : "Show hint";
+    show(document.getElementById(button.getAttribute("aria-controls")), open);
+  }
   function hints(root) {
     on(root, "hint", function (button) {
-      var hint = document.getElementById(button.getAttribute("aria-controls"));
-      var open = button.getAttribute("aria-expanded") !== "true";
-      button.setAttribute("aria-expanded", String(open));
-      show(hint, open);
+      setHint(button, button.getAttribute("aria-expanded") !== "true");
     });
   }
 
@@ -219,7 +231,7 @@
       var right = "the correct answer is " + q.letter(q.answer) + ".";
       if (state.ok) q.say("✓ Correct! " + q.letter(q.answer) + " is right.", "ok");
       else q.say("✗ Not quite. You chose " + q.letter(state.c) + "; " + right, "wrong");
-      show(one(q.el, ".solution"), true);
+      q.showSolution(true);
     }
 
     questions.forEach(function (q) {
@@ -315,7 +327,7 @@
         if (s.ok) q.say("✓ Correct! " + q.letter(q.answer) + " is right.", "ok");
         else if (s.out) q.say("Time is up: this question counts as missed. " + right, "wrong");
         else q.say("✗ No attempts left. " + right, "wrong");
-        show(one(q.el, ".solution"), true);
+        q.showSolution(true);
         q.timer.textContent = s.out ? "0:00" : clock(remaining(q, s) < 0 ? 0 : remaining(q, s));
         if (s.out) q.timer.parentNode.classList.add("timer-out");
       } else {
@@ -449,6 +461,7 @@
       if (target >= 0 && started) first = target;
       if (target >= 0 && !started) {
         pager.index = target;
+        one(start, '[data-action="start"]').textContent = "Start challenge at question " + (target + 1);
       } else {
         run(first, false);
       }
@@ -494,7 +507,7 @@
         review.appendChild(mine);
         if (chosen !== q.answer) review.appendChild(right);
         show(review, true);
-        show(one(q.el, ".solution"), true);
+        q.showSolution(true);
       });
       show(summary, !!s.done);
       show(finishButton, !s.done);
