@@ -8,10 +8,15 @@ from __future__ import annotations
 
 import html
 import re
-from functools import lru_cache
+import secrets
+from functools import lru_cache, partial
+from urllib.parse import unquote
+from xml.etree.ElementTree import Element
 
 import markdown
 import nh3
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
@@ -23,6 +28,10 @@ from pygments.util import ClassNotFound
 #: CSS class of every highlighted block; the stylesheet from :func:`pygments_css` targets it.
 CODE_CLASS = "hl"
 
+#: Marks the images Markdown made (``![alt](src)``); raw ``<img>`` an author wrote has none.
+#: Random per process, so author HTML cannot forge it; it never reaches a page.
+_IMAGE_MARK = "data-qbank-" + secrets.token_hex(6)
+
 _TAGS = set(nh3.ALLOWED_TAGS) | {"span", "div", "pre", "code"}
 _ATTRIBUTES: dict[str, set[str]] = {
     tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()
@@ -32,30 +41,107 @@ _ATTRIBUTES: dict[str, set[str]] = {
     "pre": {"class"},
     "code": {"class"},
 }
-_URL_SCHEMES = {"http", "https", "mailto"}
+_ATTRIBUTES["img"] = _ATTRIBUTES.get("img", set()) | {"title", _IMAGE_MARK}
+# data: only for images (see _keep_attribute).
+_URL_SCHEMES = {"http", "https", "mailto", "data"}
 
 # Text with none of these needs no Markdown parser: it becomes one escaped paragraph.
 _PLAIN = re.compile(r"[^\\`*_\[\]<>&\n~|]*")
 _BLOCK_START = re.compile(r"\s|#|>|[-+*=]|\d+[.)]")
-_SCHEME = re.compile(r"^\s*([a-zA-Z][a-zA-Z0-9+.-]*:|//)")
+_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*:|//)")
+# An <img> as nh3 serialises it: every attribute value double-quoted, '"' escaped.
+_IMG = re.compile(r'<img((?:\s+[^\s=>/]+(?:="[^"]*")?)*)\s*/?>')
+_IMG_ATTRIBUTE = re.compile(r'([^\s=>/]+)(?:="([^"]*)")?')
 
 
-def _keep_attribute(tag: str, attribute: str, value: str) -> str | None:
+def image_source_allowed(src: str, depth: int = 0) -> bool:
+    """Whether an image at ``src`` stays inside the site, on a page ``depth`` folders deep.
+
+    Allowed: ``data:image/`` URLs, and relative paths with no scheme, no ``//`` or
+    leading ``/``, no backslash or control character, and no ``..`` climbing above
+    the site root. A page never requests anything outside the site.
+    """
+    src = src.strip()
+    if src.lower().startswith("data:image/"):
+        return True
+    if not src or any(c == "\\" or ord(c) <= 0x20 or ord(c) == 0x7F for c in src):
+        return False
+    path = unquote(src.split("#", 1)[0].split("?", 1)[0])
+    if _SCHEME.match(src) or _SCHEME.match(path) or path.startswith("/") or "\\" in path:
+        return False
+    level = depth
+    for segment in path.split("/"):
+        if segment == "..":
+            level -= 1
+            if level < 0:
+                return False
+        elif segment not in ("", "."):
+            level += 1
+    return True
+
+
+def _keep_attribute(depth: int, tag: str, attribute: str, value: str) -> str | None:
     """Drop image sources outside the site: a page never requests anything remote."""
-    if tag == "img" and attribute == "src" and _SCHEME.match(value):
-        return value if value.startswith("data:image/") else None
+    if tag == "img" and attribute == "src":
+        return value if image_source_allowed(value, depth) else None
+    if value.strip().lower().startswith("data:"):
+        return None
     return value
 
 
-def sanitise(fragment: str) -> str:
-    """Remove scripts, event handlers, styles and unsafe URLs from an HTML fragment."""
-    return nh3.clean(
+def _markdown_images_only(fragment: str) -> str:
+    """Keep the images Markdown made whose source survived; drop raw ``<img>`` tags.
+
+    A Markdown image whose source was refused is replaced by its alt text.
+    """
+
+    def replace(match: re.Match[str]) -> str:
+        attributes = [(n, v or "") for n, v in _IMG_ATTRIBUTE.findall(match.group(1))]
+        names = {name for name, _ in attributes}
+        if _IMAGE_MARK not in names:
+            return ""
+        if "src" not in names:
+            alt = next((v for n, v in attributes if n == "alt"), "")
+            return html.escape(html.unescape(alt), quote=False)
+        kept = "".join(f' {n}="{v}"' for n, v in attributes if n != _IMAGE_MARK)
+        return f"<img{kept}>"
+
+    return _IMG.sub(replace, fragment)
+
+
+def sanitise(fragment: str, depth: int = 0) -> str:
+    """Remove scripts, event handlers, styles and unsafe URLs from an HTML fragment.
+
+    ``depth`` is how many folders below the site root the page showing it sits.
+    Only images made by Markdown, with a source inside the site, are kept.
+    """
+    cleaned = nh3.clean(
         fragment,
         tags=_TAGS,
         attributes=_ATTRIBUTES,
         url_schemes=_URL_SCHEMES,
-        attribute_filter=_keep_attribute,
+        attribute_filter=partial(_keep_attribute, depth),
     )
+    return _markdown_images_only(cleaned) if "<img" in cleaned else cleaned
+
+
+def plain_text(text: str) -> str:
+    """``text`` with tags (and script or style content) removed and spaces collapsed."""
+    return " ".join(html.unescape(nh3.clean(text, tags=set())).split())
+
+
+class _MarkImages(Treeprocessor):
+    """Marks every image Markdown made, so :func:`sanitise` can tell it from raw HTML."""
+
+    def run(self, root: Element) -> None:
+        for image in root.iter("img"):
+            image.set(_IMAGE_MARK, "")
+
+
+class _MarkImagesExtension(Extension):
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
+        # After the inline patterns (20) have made the images.
+        md.treeprocessors.register(_MarkImages(md), "qbank-mark-images", 15)
 
 
 @lru_cache(maxsize=64)
@@ -108,9 +194,17 @@ def pygments_css(light: str = "default", dark: str = "github-dark") -> str:
 class TextRenderer:
     """Renders author Markdown to sanitised HTML, reusing one parser."""
 
-    def __init__(self) -> None:
+    def __init__(self, depth: int = 0) -> None:
+        #: How many folders below the site root the pages showing these texts sit.
+        self.depth = depth
         self._md = markdown.Markdown(
-            extensions=["fenced_code", "codehilite", "sane_lists", "tables"],
+            extensions=[
+                "fenced_code",
+                "codehilite",
+                "sane_lists",
+                "tables",
+                _MarkImagesExtension(),
+            ],
             extension_configs={
                 "codehilite": {"css_class": CODE_CLASS, "guess_lang": False},
             },
@@ -125,7 +219,7 @@ class TextRenderer:
         if _PLAIN.fullmatch(text) and not _BLOCK_START.match(text):
             return Markup(f"<p>{html.escape(text, quote=False)}</p>")
         self._md.reset()
-        rendered = sanitise(self._md.convert(text))
+        rendered = sanitise(self._md.convert(text), self.depth)
         # Scrollable code must be reachable by keyboard (WCAG 2.1.1).
         rendered = rendered.replace(
             f'<div class="{CODE_CLASS}"><pre>', '<div class="hl"><pre tabindex="0">'

@@ -37,6 +37,8 @@ CSP = (
     "font-src 'self'; connect-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'"
 )
 MODES = (("practice", "Practice"), ("challenge", "Challenge"), ("test", "Test"))
+#: Folders between the site root and a pattern's pages (``<topic>/<pattern>/``).
+PATTERN_DEPTH = 2
 #: Banks with at least this many questions render their patterns in parallel processes.
 PARALLEL_FROM = 800
 
@@ -108,9 +110,12 @@ def render_site(
 ) -> list[Path]:
     """Write the whole site for ``bank`` into the (empty, existing) folder ``out``."""
     env = environment(theme)
-    texts = TextRenderer()
+    # Relative image paths are checked against the depth of the page showing them.
+    texts = TextRenderer(PATTERN_DEPTH)
     site = Site(
-        bank.settings.title, slugify(bank.settings.title), texts.block(bank.settings.description)
+        bank.settings.title,
+        slugify(bank.settings.title),
+        TextRenderer(0).block(bank.settings.description),
     )
     pages = [_pattern_page(pattern, texts) for pattern in bank.patterns]
     written = _copy_assets(out, theme)
@@ -158,7 +163,7 @@ def _render_patterns(job: _Job, pages: list[PatternPage]) -> list[Path]:
 def _render_chunk(job: _Job, pages: list[PatternPage]) -> list[Path]:
     """An overview page and one page per mode for each pattern of ``pages``."""
     env = environment(job.theme)
-    texts = TextRenderer()
+    texts = TextRenderer(PATTERN_DEPTH)
     written: list[Path] = []
     for page in pages:
         views = build_views(
@@ -169,7 +174,7 @@ def _render_chunk(job: _Job, pages: list[PatternPage]) -> list[Path]:
             attempts=job.defaults.attempts,
         )
         folder = job.out / page.url
-        common = {"site": job.site, "root": "../../", "page": page, "views": views}
+        common = {"site": job.site, "root": "../" * PATTERN_DEPTH, "page": page, "views": views}
         overview = env.get_template("overview.html").render(common, mode="")
         written.append(_write(folder / "index.html", overview))
         for mode, _label in page.modes:

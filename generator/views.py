@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
-from generator.markdown import TextRenderer, highlight_code, language_name
+from generator.markdown import TextRenderer, highlight_code, language_name, plain_text
 from generator.model import DIFFICULTY_BAND, LETTERS, Pattern, Question
 from generator.result import QuestionResult
 
@@ -94,6 +94,18 @@ def display_order(question: Question) -> list[int]:
     return order
 
 
+def shows_output(question: Question) -> bool:
+    """Whether the choices are program output, shown exactly as written.
+
+    They are for predict-output questions, and whenever the code's stdout is checked
+    against the correct choice's text: Markdown would change what the learner sees
+    from what was verified (``__init__`` would turn bold, ``2*3*4`` italic).
+    """
+    verify = question.verify
+    checked = verify is not None and verify.expect == "stdout" and verify.output is None
+    return checked or question.type == "predict-output"
+
+
 def build_view(
     question: Question,
     texts: TextRenderer,
@@ -110,7 +122,7 @@ def build_view(
     def fill(text: str) -> str:
         return text.replace("{answer}", letter)
 
-    literal = question.type == "predict-output"
+    literal = shows_output(question)
     choices: list[ChoiceView] = []
     for index in order:
         choice = question.choices[index]
@@ -123,6 +135,7 @@ def build_view(
         for step in (solution.steps if solution else ())
     )
     quick_check = solution.quick_check if solution else None
+    title = plain_text(fill(question.title))
     verified = None
     if result is not None and result.status == "ok" and result.executed and result.environment:
         verified = result.environment.describe()
@@ -132,9 +145,9 @@ def build_view(
         type_label=TYPE_LABELS.get(question.type, question.type.title()),
         difficulty=question.difficulty,
         band=DIFFICULTY_BAND.get(question.difficulty, "medium"),
-        title=fill(question.title),
+        title=title,
         prompt=texts.block(fill(question.prompt)),
-        code=highlight_code(question.code, question.language, f"Code for: {question.title}")
+        code=highlight_code(question.code, question.language, f"Code for: {title}")
         if question.code
         else None,
         language=language_name(question.language),

@@ -17,11 +17,12 @@ from jinja2 import UndefinedError
 
 from generator import render
 from generator.errors import Location
-from generator.model import Bank, Pattern, Solution, Step
+from generator.markdown import TextRenderer, image_source_allowed
+from generator.model import Bank, Pattern, Solution, Step, Verify
 from generator.publish import SITE_MARKER, publish
 from generator.render import environment, render_site
 from generator.result import Environment, QuestionResult
-from generator.views import display_order, draw_test
+from generator.views import build_view, display_order, draw_test
 from tests.site_helpers import (
     GOLDEN,
     build_small_site,
@@ -126,6 +127,7 @@ def test_author_html_never_executes(tmp_path: Path) -> None:
         lowered = text.lower()
         assert "<script>alert" not in lowered, page
         assert "<iframe" not in lowered and "<style" not in lowered, page
+        assert "<img" not in lowered, f"{page}: raw or remote image kept"
         parsed = parse(page)
         assert parsed.script_text == [], f"{page}: inline script"
         for tag, attrs in parsed.tags:
@@ -140,6 +142,117 @@ def test_author_html_never_executes(tmp_path: Path) -> None:
     index = (tmp_path / "assets" / "search-index.js").read_text(encoding="utf-8")
     assert "<" not in index and "javascript:" not in index.lower()
     assert "onerror" not in index.lower()
+
+
+def stdout_verify(output: str | None = None) -> Verify:
+    """A ``verify`` block as the loader resolves it: stdout checked, bank defaults."""
+    return Verify(
+        expect="stdout",
+        output=output,
+        error=None,
+        setup="",
+        requires=(),
+        resources=(),
+        timeout=10.0,
+        runs=1,
+        match="exact",
+        memory_mb=512,
+        location=Location("x.yaml", 20, 7),
+    )
+
+
+def test_choices_checked_against_stdout_are_shown_literally() -> None:
+    """Any question whose stdout is checked against the choice text shows it unchanged."""
+    texts = ["<class 'int'> 24 __init__", "2*3*4", "`x` {answer}"]
+    common = {"type": "code", "title": "Types", "prompt": "What prints?", "texts": texts}
+    checked = question(
+        "x.yaml",
+        "p",
+        "checked",
+        correct=0,
+        code="print(type(1), 24, '__init__')",
+        verify=stdout_verify(),
+        **common,  # type: ignore[arg-type]
+    )
+    view = build_view(checked, TextRenderer())
+    shown = [str(c.html) for c in view.choices]
+    assert shown == [
+        '<code class="output">&lt;class &#39;int&#39;&gt; 24 __init__</code>',
+        '<code class="output">2*3*4</code>',
+        '<code class="output">`x` {answer}</code>',
+    ]
+    assert str(view.final_answer) == f"{shown[0]} → Option A"
+    # With an `output:` override the choices are not what was checked: Markdown as usual.
+    free = dataclasses.replace(checked, verify=stdout_verify("24"))
+    view = build_view(free, TextRenderer())
+    assert [str(c.html) for c in view.choices] == [
+        "&lt;class 'int'&gt; 24 <strong>init</strong>",
+        "2<em>3</em>4",
+        "<code>x</code> A",
+    ]
+    assert "<strong>init</strong> → Option A" in str(view.final_answer)
+
+
+def test_code_label_is_the_title_as_shown() -> None:
+    q = question(
+        "x.yaml",
+        "p",
+        "label",
+        title="Q <b>1</b> {answer} <script>alert(1)</script>",
+        texts=["a", "b"],
+        correct=1,
+        code="print(1)",
+    )
+    view = build_view(q, TextRenderer())
+    assert view.title == "Q 1 B"
+    assert view.code is not None
+    assert 'aria-label="Code for: Q 1 B"' in str(view.code)
+
+
+@pytest.mark.parametrize(
+    ("src", "depth", "allowed"),
+    [
+        ("x.png", 0, True),
+        ("img/x.png?v=1#top", 0, True),
+        ("../../assets/x.png", 2, True),
+        ("../../assets/x.png", 0, False),
+        ("../../../x.png", 2, False),
+        ("a/../../x.png", 0, False),
+        ("%2e%2e/x.png", 0, False),
+        ("/etc/x.png", 2, False),
+        ("//evil.example/x.png", 2, False),
+        ("https://evil.example/x.png", 2, False),
+        ("file:///etc/x.png", 2, False),
+        ("\\\\evil\\x.png", 2, False),
+        ("/\t/evil.example/x.png", 2, False),
+        ("data:image/png;base64,AAAA", 0, True),
+        ("data:text/html,x", 0, False),
+    ],
+)
+def test_image_sources_stay_inside_the_site(src: str, depth: int, allowed: bool) -> None:
+    assert image_source_allowed(src, depth) is allowed
+
+
+def test_only_markdown_images_inside_the_site_are_kept() -> None:
+    texts = TextRenderer(2)
+    html = str(
+        texts.block(
+            'Raw <img src=x onerror=alert(1)> <IMG SRC="y.png"> <image src=z> '
+            '<img src="data:image/png;base64,AA"> '
+            '![ok](../../assets/d.png "Diagram") ![far](../../../d.png) '
+            "![remote <b>](https://evil.example/p.png) ![inline](data:image/gif;base64,R0) "
+            "[link](data:text/html,x)"
+        )
+    )
+    images = re.findall(r"<img[^>]*>", html)
+    assert images == [
+        '<img alt="ok" src="../../assets/d.png" title="Diagram">',
+        '<img alt="inline" src="data:image/gif;base64,R0">',
+    ]
+    assert "data-qbank" not in html and "data:text" not in html
+    # A refused Markdown image leaves its alt text; raw <img> leaves nothing.
+    assert " far " in html and "remote &lt;b&gt;" in html
+    assert str(TextRenderer(0).block("![ok](../../assets/d.png)")) == "<p>ok</p>"
 
 
 def test_every_page_has_a_strict_csp(small_site: Path) -> None:
