@@ -81,7 +81,25 @@ def load_settings(path: Path | None) -> tuple[Settings, list[Diagnostic]]:
     problems += schema.check(doc, "bank")
     if problems:
         return Settings(), problems
-    return parse.settings_from(doc), []
+    settings = parse.settings_from(doc)
+    if settings.python is not None and resolve_python(settings.python, path.parent) is None:
+        problems.append(
+            Diagnostic(
+                doc.at(("runtime", "python")),
+                "invalid",
+                f"runtime.python: no interpreter at `{settings.python}` (relative paths are "
+                "read from the working directory, then from the bank's parent folder)",
+            )
+        )
+        return Settings(), problems
+    return settings, []
+
+
+def resolve_python(value: str, bank_root: Path) -> Path | None:
+    """The interpreter ``runtime.python`` names, or None when there is none."""
+    path = Path(value)
+    candidates = [path] if path.is_absolute() else [Path.cwd() / path, bank_root.parent / path]
+    return next((c.absolute() for c in candidates if c.is_file()), None)
 
 
 def load_bank(root: Path) -> tuple[Bank, list[Diagnostic]]:
@@ -92,29 +110,61 @@ def load_bank(root: Path) -> tuple[Bank, list[Diagnostic]]:
     loaded: list[tuple[Pattern, Document]] = []
     unloaded: list[QuestionRef] = []
     for path in paths:
-        doc, file_problems = load_file(path, display_path(path))
-        if doc is not None:
-            file_problems += schema.check(doc, "pattern")
-        problems += file_problems
-        if doc is not None and not file_problems:
-            loaded.append((parse.pattern_from(doc, lint.topic_slug(path), settings), doc))
-        elif doc is not None:
-            unloaded += _refs(doc)
+        doc, yaml_problems = load_file(path, display_path(path))
+        problems += yaml_problems
+        if doc is None:
+            continue
+        split = schema.check_split(doc, "pattern")
+        problems += [problem for _, problem in split]
+        broken = frozenset(i for i, _ in split if i is not None)
+        if yaml_problems or any(i is None for i, _ in split):
+            unloaded += _refs(doc)  # the file's own keys are broken: none of it is used
+            continue
+        # Questions that break the schema are left out; the rest is linted and run.
+        loaded.append((parse.pattern_from(doc, lint.topic_slug(path), settings, broken), doc))
+        unloaded += _refs(doc, broken)
     problems += lint.lint(loaded, placement=root.is_dir())
+    problems += _ids_also_in_broken_files(loaded, unloaded)
     problems.sort(key=lambda d: (d.location.file, d.location.line, d.location.column))
     bank_root = root if root.is_dir() else root.parent
     patterns = tuple(pattern for pattern, _ in loaded)
     return Bank(bank_root, settings, patterns, tuple(unloaded)), problems
 
 
-def _refs(doc: Document) -> list[QuestionRef]:
-    """The questions a schema-invalid file names, so each still gets a record."""
+def _refs(doc: Document, only: frozenset[int] | None = None) -> list[QuestionRef]:
+    """The questions of a file that could not be used (all, or those at ``only``),
+    so each still gets a record; located at their ``id``."""
     data = doc.data
     pattern = data["id"] if isinstance(data.get("id"), str) else doc.path.stem
     items = data.get("questions")
     if not isinstance(items, list):
         return []
     return [
-        QuestionRef(pattern, question_name(item, i), doc.at(("questions", i)))
+        QuestionRef(pattern, question_name(item, i), doc.at(("questions", i, "id")))
         for i, item in enumerate(items)
+        if only is None or i in only
     ]
+
+
+def _ids_also_in_broken_files(
+    loaded: list[tuple[Pattern, Document]], unloaded: list[QuestionRef]
+) -> list[Diagnostic]:
+    """Question ids reused by a question that could not be loaded (lint sees only the rest)."""
+    seen = {q.id: doc.at(("questions", q.index, "id")) for p, doc in loaded for q in p.questions}
+    problems = []
+    for ref in unloaded:
+        if ref.question.startswith("question "):
+            continue  # no readable id
+        if ref.question in seen:
+            problems.append(
+                Diagnostic(
+                    ref.location,
+                    "invalid",
+                    f"question id `{ref.question}` is already used at {seen[ref.question]}; "
+                    "ids must be unique across the bank",
+                    ref.pattern,
+                    ref.question,
+                )
+            )
+        seen.setdefault(ref.question, ref.location)
+    return problems

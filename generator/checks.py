@@ -9,15 +9,16 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from generator.errors import Location
 from generator.model import LETTERS, Question
-from generator.normalize import last_line, normalize
+from generator.normalize import last_line, normalize, visible
 from generator.sandbox import RunResult
 from generator.snippet import Snippet
 
 TRACEBACK_LINES = 6
+DIFF_LINES = 40
 
 
 @dataclass(frozen=True)
@@ -178,6 +179,8 @@ def answer(seen: Observed) -> Verdict | None:
     where = q.correct.location if q.verify.output is None else q.verify.location
     if q.verify.expect == "error":
         message = f"expected the error `{expected}`, but the program failed with `{actual}`"
+        if mode == "exact" and matches(expected, actual, "regex"):
+            message += "\nas a regex it matches; did you mean `match: regex`?"
         return Verdict("wrong-answer", message, where, actual=actual)
     lines = [f"expected {_show(expected)}, but the program printed {_show(actual)}"]
     if "\n" in expected.strip() or "\n" in actual:
@@ -189,7 +192,10 @@ def answer(seen: Observed) -> Verdict | None:
             lineterm="",
             n=1,
         )
-        lines.append("\n".join(diff))
+        shown = list(diff)
+        if len(shown) > DIFF_LINES:
+            shown = [*shown[:DIFF_LINES], f"... [{len(shown) - DIFF_LINES} more diff lines]"]
+        lines.append("\n".join(shown))
     if mode == "exact" and matches(expected, actual, "last-line"):
         lines.append("the last line matches; did you mean `match: last-line`?")
     plain = "exact" if mode == "regex" else mode
@@ -208,8 +214,6 @@ def ambiguity(seen: Observed) -> Verdict | None:
     """No wrong choice matches the output too."""
     q = seen.question
     assert q.verify is not None
-    if q.verify.expect == "error":
-        return None
     actual = _result_text(seen, seen.runs[0])
     _, mode = _expected(seen)
     mode = "exact" if mode == "regex" else mode  # choices are text, not patterns
@@ -217,8 +221,9 @@ def ambiguity(seen: Observed) -> Verdict | None:
         if not choice.correct and matches(choice.text, actual, mode):
             return Verdict(
                 "ambiguous",
-                f"wrong choice {LETTERS[i]} (`{_short(choice.text)}`) also matches the output "
-                f"`{_short(actual)}`; learners could not tell them apart",
+                f"wrong choice {LETTERS[i]} (`{_short(choice.text)}`) also matches the "
+                f"{'error' if q.verify.expect == 'error' else 'output'} `{_short(actual)}`; "
+                "learners could not tell them apart",
                 choice.location,
                 actual=actual,
             )
@@ -234,5 +239,6 @@ def judge(snippet: Snippet, runs: Sequence[RunResult]) -> Verdict:
     for checker in CHECKERS:
         verdict = checker(seen)
         if verdict is not None:
-            return verdict
+            # What a snippet printed may hold control characters: never print them raw.
+            return replace(verdict, message=visible(verdict.message))
     return Verdict("ok", "", seen.code_location, actual=_result_text(seen, seen.runs[0]))

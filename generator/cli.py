@@ -7,6 +7,7 @@ into an exit code; content problems never raise.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -24,12 +25,19 @@ from generator.select import relevant, select
 
 def _finish(outcome: Outcome, args: argparse.Namespace) -> int:
     """Report once, in every requested form, and pick the exit code."""
-    report.emit(outcome, args.format)
+    # Files first: a closed stdout (`qbank verify | head`) must not lose the report.
     if getattr(args, "report", None):
         report.write_json(outcome, args.report)
     if getattr(args, "junit", None):
         report.write_junit(outcome, args.junit)
-    return 1 if outcome.failed() else 0
+    code = 1 if outcome.failed() else 0
+    try:
+        report.emit(outcome, args.format)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Python would complain again when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return code
 
 
 def _validate(args: argparse.Namespace, command: str) -> tuple[Bank, list[Question], Outcome]:
@@ -40,8 +48,8 @@ def _validate(args: argparse.Namespace, command: str) -> tuple[Bank, list[Questi
     questions = [q for q in bank.questions() if (q.pattern_id, q.id) in chosen]
     diagnostics = relevant(diagnostics, chosen, args.only, args.shard)
     refs = [r for r in bank.refs() if (r.pattern, r.question) in chosen]
-    records = report.results_for_validation(refs, diagnostics)
-    outcome = Outcome(command, records, diagnostics, strict=args.strict)
+    records = report.results_for_validation(refs, diagnostics, bank.unloaded)
+    outcome = Outcome(command, records, diagnostics, strict=args.strict, shard=args.shard)
     return bank, questions, outcome
 
 
@@ -66,7 +74,9 @@ def verify(args: argparse.Namespace) -> int:
 def _merge_verified(outcome: Outcome, results: list[QuestionResult], isolation: str) -> Outcome:
     by_id = {(r.pattern, r.question): r for r in results}
     merged = [by_id.get((r.pattern, r.question), r) for r in outcome.results]
-    return Outcome(outcome.command, merged, outcome.diagnostics, outcome.strict, isolation)
+    return Outcome(
+        outcome.command, merged, outcome.diagnostics, outcome.strict, isolation, outcome.shard
+    )
 
 
 def build(args: argparse.Namespace) -> int:

@@ -37,8 +37,8 @@ def _problem(location: Location, message: str, pattern: Pattern, q: Question | N
 
 
 def _indexed(pattern: Pattern) -> Iterator[tuple[NodePath, Question]]:
-    for i, question in enumerate(pattern.questions):
-        yield ("questions", i), question
+    for question in pattern.questions:
+        yield ("questions", question.index), question
 
 
 def one_correct_choice(pattern: Pattern, doc: Document) -> Iterator[Diagnostic]:
@@ -131,6 +131,27 @@ def verify_settings_agree(pattern: Pattern, doc: Document) -> Iterator[Diagnosti
                 )
 
 
+def code_is_a_literal_block(pattern: Pattern, doc: Document) -> Iterator[Diagnostic]:
+    """Multi-line ``code`` and ``setup`` are ``|`` blocks, so every program line is a file
+    line (traceback lines map back) and no line break is folded away."""
+    for path, q in _indexed(pattern):
+        texts = [((*path, "code"), "code", q.code)]
+        if q.verify is not None:
+            texts.append(((*path, "verify", "setup"), "setup", q.verify.setup))
+        for text_path, what, text in texts:
+            if not text or text_path not in doc.values:
+                continue
+            multi_line = "\n" in text.rstrip("\n")
+            if text_path in doc.folded or (multi_line and text_path not in doc.block_scalars):
+                yield _problem(
+                    doc.at(text_path),
+                    f"write `{what}` as a literal block (`{what}: |` and the lines below it), "
+                    "so its lines stay as written",
+                    pattern,
+                    q,
+                )
+
+
 def challenge_only_keys(pattern: Pattern, doc: Document) -> Iterator[Diagnostic]:
     """``time_limit`` and ``attempts`` belong to challenge questions."""
     for path, q in _indexed(pattern):
@@ -218,6 +239,7 @@ RULES: tuple[Rule, ...] = (
     distinct_choices,
     predict_output_has_code,
     verify_settings_agree,
+    code_is_a_literal_block,
     challenge_only_keys,
     no_answer_letters,
     prompt_not_empty,

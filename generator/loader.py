@@ -50,6 +50,8 @@ class Document:
     """Where the key of each mapping entry starts (path of the entry's value)."""
     block_scalars: set[NodePath] = field(default_factory=set)
     """Values written as ``|`` or ``>`` blocks: their text starts on the next line."""
+    folded: set[NodePath] = field(default_factory=set)
+    """Blocks written with ``>``: their line breaks are folded into spaces."""
     quoted: set[NodePath] = field(default_factory=set)
     """Single-line values written in quotes: their text starts one column later."""
     lines: list[str] = field(default_factory=list)
@@ -203,6 +205,8 @@ class _Builder:
         if isinstance(event, yaml.ScalarEvent):
             if event.style in ("|", ">"):
                 self.doc.block_scalars.add(path)
+                if event.style == ">":
+                    self.doc.folded.add(path)
             elif event.style in ("'", '"'):
                 self.doc.quoted.add(path)
             try:

@@ -127,6 +127,8 @@ class Question:
     """Set when the code is executed (always for predict-output)."""
     code_location: Location | None = None
     """Where the first line of ``code`` was written, for mapping tracebacks."""
+    index: int = 0
+    """Position in its file's ``questions`` list (counting questions that break the schema)."""
 
     @property
     def correct(self) -> Choice:

@@ -43,3 +43,15 @@ def last_line(text: str) -> str:
     """The last non-empty line of normalised text."""
     lines = [line for line in normalize(text).split("\n") if line.strip()]
     return lines[-1] if lines else ""
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def visible(text: str, limit: int = 4000) -> str:
+    """Text safe to print and to put in XML: control characters shown as ``\\xNN``,
+    at most ``limit`` characters."""
+    shown = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    if len(shown) > limit:
+        shown = shown[:limit] + f"\n... [{len(shown) - limit} more characters]"
+    return shown

@@ -24,12 +24,16 @@ def settings_from(doc: Document | None) -> Settings:
     )
 
 
-def pattern_from(doc: Document, topic_slug: str, settings: Settings) -> Pattern:
-    """The pattern a schema-valid pattern file describes."""
+def pattern_from(
+    doc: Document, topic_slug: str, settings: Settings, skip: frozenset[int] = frozenset()
+) -> Pattern:
+    """The pattern a file describes whose own keys are schema-valid; questions at the
+    indexes in ``skip`` break the schema and are left out."""
     data: dict[str, Any] = doc.data
     questions = tuple(
         _question(doc, ("questions", i), item, data["id"], settings.defaults)
         for i, item in enumerate(data["questions"])
+        if i not in skip
     )
     return Pattern(
         id=data["id"],
@@ -53,6 +57,7 @@ def _question(
     return Question(
         id=data["id"],
         pattern_id=pattern_id,
+        index=path[1] if isinstance(path[1], int) else 0,
         mode=data["mode"],
         type=data["type"],
         difficulty=data["difficulty"],

@@ -21,6 +21,7 @@ from typing import Any, TextIO
 from generator import __version__
 from generator.errors import Diagnostic, Location, ToolError
 from generator.model import QuestionRef
+from generator.normalize import visible
 from generator.result import STATUSES, Environment, QuestionResult, is_failure
 
 ACTUAL_CAP = 4000
@@ -38,6 +39,8 @@ class Outcome:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     strict: bool = False
     isolation: str = ""
+    shard: tuple[int, int] | None = None
+    """``--shard K/N`` of the run, so a merge can tell when a shard is missing."""
 
     def problems(self) -> list[Diagnostic]:
         """Every line worth printing: diagnostics, then results that are not ok, in file order."""
@@ -165,6 +168,7 @@ def to_json(outcome: Outcome) -> dict[str, Any]:
         "command": outcome.command,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "strict": outcome.strict,
+        "shard": {"k": outcome.shard[0], "n": outcome.shard[1]} if outcome.shard else None,
         "environment": {
             "python": platform.python_version(),
             "platform": platform.platform(),
@@ -203,11 +207,14 @@ def write_junit(outcome: Outcome, path: Path) -> None:
             )
             text = f"{r.location}: {r.status}: {r.message}"
             if r.status == "missing-requirement" and not outcome.strict:
-                ET.SubElement(case, "skipped", message=r.message)
+                ET.SubElement(case, "skipped", message=visible(r.message, 1000))
                 skipped += 1
             elif is_failure(r.status, strict=outcome.strict):
-                failure = ET.SubElement(case, "failure", message=r.message, type=r.status)
-                failure.text = text + (f"\nactual:\n{r.actual}" if r.actual else "")
+                failure = ET.SubElement(
+                    case, "failure", message=visible(r.message, 1000), type=r.status
+                )
+                actual = f"\nactual:\n{r.actual}" if r.actual else ""
+                failure.text = visible(text + actual, ACTUAL_CAP)
                 failures += 1
         suite.set("failures", str(failures))
         suite.set("skipped", str(skipped))
@@ -218,7 +225,9 @@ def write_junit(outcome: Outcome, path: Path) -> None:
             case = ET.SubElement(
                 suite, "testcase", classname="files", name=str(d.location), file=d.location.file
             )
-            ET.SubElement(case, "failure", message=d.message, type=d.status).text = str(d)
+            ET.SubElement(
+                case, "failure", message=visible(d.message, 1000), type=d.status
+            ).text = visible(str(d))
     ET.indent(suites)
     _write(path, ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n")
 
@@ -289,9 +298,12 @@ def merge(paths: Sequence[Path]) -> Outcome:
     strict = False
     isolations: set[str] = set()
     commands: set[str] = set()
+    shards: list[tuple[int, int] | None] = []
     for path in paths:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
+            shard = data.get("shard")
+            shards.append((int(shard["k"]), int(shard["n"])) if shard else None)
             commands.add(data["command"])
             strict = strict or bool(data.get("strict"))
             isolations.add(data.get("environment", {}).get("isolation", ""))
@@ -303,6 +315,7 @@ def merge(paths: Sequence[Path]) -> Outcome:
                 diagnostics[(d.location.file, d.location.line, d.location.column, d.message)] = d
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ToolError(f"cannot read report {path}: {exc}") from exc
+    _check_shards(shards)
     return Outcome(
         command="+".join(sorted(commands)) or "merge",
         results=list(results.values()),
@@ -312,16 +325,51 @@ def merge(paths: Sequence[Path]) -> Outcome:
     )
 
 
+def _check_shards(shards: list[tuple[int, int] | None]) -> None:
+    """A merge of shard reports must hold each of the N shards exactly once."""
+    given = [s for s in shards if s is not None]
+    if not given:
+        return
+    if len(given) < len(shards):
+        raise ToolError("cannot merge a sharded report with an unsharded one")
+    counts = {n for _, n in given}
+    if len(counts) != 1:
+        raise ToolError(f"reports come from different shard counts: {sorted(counts)}")
+    n = counts.pop()
+    ks = sorted(k for k, _ in given)
+    missing = sorted(set(range(1, n + 1)) - set(ks))
+    twice = sorted({k for k in ks if ks.count(k) > 1})
+    if missing or twice:
+        parts = [f"missing shard {', '.join(f'{k}/{n}' for k in missing)}"] if missing else []
+        parts += [f"shard {', '.join(f'{k}/{n}' for k in twice)} given twice"] if twice else []
+        raise ToolError("incomplete set of shard reports: " + "; ".join(parts))
+
+
 def results_for_validation(
-    refs: Iterable[QuestionRef], diagnostics: Sequence[Diagnostic]
+    refs: Iterable[QuestionRef],
+    diagnostics: Sequence[Diagnostic],
+    unloaded: Iterable[QuestionRef] = (),
 ) -> list[QuestionResult]:
-    """One record per question after validation: ``invalid`` with its first problem, else ``ok``."""
+    """One record per question after validation: ``invalid`` with its first problem (or,
+    for a question of a file that could not be used, that file's first problem), else ``ok``."""
     first: dict[tuple[str | None, str | None], Diagnostic] = {}
+    by_file: dict[str, Diagnostic] = {}
     for d in diagnostics:
         first.setdefault((d.pattern, d.question), d)
+        by_file.setdefault(d.location.file, d)
+    skipped = set(unloaded)
     results = []
     for ref in refs:
         found = first.get((ref.pattern, ref.question)) or first.get((ref.pattern, None))
+        if found is None and ref in skipped and ref.location.file in by_file:
+            cause = by_file[ref.location.file]
+            found = Diagnostic(
+                ref.location,
+                "invalid",
+                f"not checked: its file has a problem at {cause.location}",
+                ref.pattern,
+                ref.question,
+            )
         if found is None:
             results.append(QuestionResult(ref.pattern, ref.question, ref.location, "ok"))
         else:

@@ -45,9 +45,22 @@ def validator(name: str) -> Draft202012Validator:
 
 def check(doc: Document, name: str) -> list[Diagnostic]:
     """Every schema problem of ``doc`` against ``schema/<name>.schema.json``, in file order."""
-    problems = [_translate(doc, error) for error in _leaves(validator(name).iter_errors(doc.data))]
-    unique = {(p.location, p.message): p for p in problems}
-    return sorted(unique.values(), key=lambda p: (p.location.line, p.location.column))
+    return [problem for _, problem in check_split(doc, name)]
+
+
+def check_split(doc: Document, name: str) -> list[tuple[int | None, Diagnostic]]:
+    """Every schema problem with the index of the question it lies in (None: the file's
+    own keys), so the rest of a file can still be checked when one question is broken."""
+    found: dict[tuple[object, str], tuple[int | None, Diagnostic]] = {}
+    for error in _leaves(validator(name).iter_errors(doc.data)):
+        path = tuple(error.absolute_path)
+        index = path[1] if len(path) >= 2 and path[0] == "questions" else None
+        problem = _translate(doc, error)
+        found[(problem.location, problem.message)] = (
+            index if isinstance(index, int) else None,
+            problem,
+        )
+    return sorted(found.values(), key=lambda p: (p[1].location.line, p[1].location.column))
 
 
 def _leaves(errors: Any) -> Iterator[ValidationError]:

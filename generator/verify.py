@@ -8,11 +8,11 @@ import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
 from generator import cache as results_cache
 from generator import checks, resources
+from generator.bank import resolve_python
 from generator.errors import ToolError
 from generator.model import Bank, Question
 from generator.progress import Progress
@@ -69,12 +69,10 @@ def interpreter(bank: Bank) -> str:
     """The snippet interpreter: ``runtime.python`` of bank.yaml, else the one running qbank."""
     if bank.settings.python is None:
         return sys.executable
-    path = Path(bank.settings.python)
-    candidates = [path] if path.is_absolute() else [Path.cwd() / path, bank.root.parent / path]
-    for candidate in candidates:
-        if candidate.exists():
-            return str(candidate.absolute())
-    raise ToolError(f"runtime.python in bank.yaml: interpreter not found: {bank.settings.python}")
+    path = resolve_python(bank.settings.python, bank.root)
+    if path is None:  # validate reports it with its position; this is a late safety net
+        raise ToolError(f"runtime.python in bank.yaml: no interpreter at {bank.settings.python}")
+    return str(path)
 
 
 def probe(python: str, modules: set[str]) -> Runtime:
@@ -88,6 +86,9 @@ def probe(python: str, modules: set[str]) -> Runtime:
             check=True,
         )
         data = json.loads(done.stdout)
+    except subprocess.CalledProcessError as exc:
+        detail = (exc.stderr or "").strip().splitlines()[-3:] or [f"exit code {exc.returncode}"]
+        raise ToolError(f"the snippet interpreter {python} failed: {' / '.join(detail)}") from exc
     except (OSError, subprocess.SubprocessError, ValueError) as exc:
         raise ToolError(f"cannot run the snippet interpreter {python}: {exc}") from exc
     return Runtime(python, data["python"], data["modules"])

@@ -296,3 +296,114 @@ def test_github_annotations_warn_for_missing_requirements() -> None:
     assert all(line.startswith("::warning file=") for line in lines)
     strict = qbank("verify", sample("missing-requirement.yaml"), "--format", "github", "--strict")
     assert all(line.startswith("::error ") for line in strict.out.splitlines()[:2])
+
+
+def test_a_broken_question_does_not_hide_the_rest_of_its_file(tmp_path: Path) -> None:
+    code, results = _report(tmp_path, sample("one-broken-question.yaml"))
+    assert code == 1
+    statuses = {q: (r["status"], r["line"]) for q, r in results.items()}
+    assert statuses == {
+        "still-runs": ("wrong-answer", 15),
+        "Broken_Id": ("invalid", 18),
+        "still-linted": ("invalid", 38),
+    }
+    assert results["still-runs"]["executed"]
+
+
+def test_id_reused_by_a_question_of_a_broken_file(tmp_path: Path) -> None:
+    run = qbank("validate", sample("duplicate-id-in-broken-file"))
+    assert run.code == 1
+    messages = [(p.file.split("/")[-1], p.line, p.message.split(";")[0]) for p in run.problems()]
+    assert (
+        "b.yaml",
+        6,
+        "question id `shared` is already used at "
+        "tests/samples/duplicate-id-in-broken-file/t/a.yaml:5:9",
+    ) in messages
+
+
+def test_questions_of_a_file_with_yaml_errors_are_not_ok(tmp_path: Path) -> None:
+    bank = tmp_path / "bank"
+    (bank / "t").mkdir(parents=True)
+    text = (
+        sample("verified-ok.yaml")
+        .read_text()
+        .replace("    title: A sum\n", "    title: A sum\n    title: Twice\n")
+    )
+    (bank / "t" / "verified-ok.yaml").write_text(text)
+    code, results = _report(tmp_path, bank)
+    assert code == 1
+    assert {r["status"] for r in results.values()} == {"invalid"}
+    assert "not checked: its file has a problem at" in results["ok-numpy-shape"]["message"]
+
+
+def test_merge_refuses_an_incomplete_set_of_shards(tmp_path: Path) -> None:
+    paths = []
+    for k in (1, 2, 3):
+        paths.append(tmp_path / f"s{k}.json")
+        qbank("validate", ROOT / "bank", "--shard", f"{k}/3", "--report", paths[-1])
+    missing = qbank("report", "merge", paths[0], paths[2], "-o", tmp_path / "m.json")
+    assert missing.code == 2
+    assert "missing shard 2/3" in missing.err
+    twice = qbank("report", "merge", *paths, paths[1], "-o", tmp_path / "m.json")
+    assert twice.code == 2 and "shard 2/3 given twice" in twice.err
+    assert qbank("report", "merge", *paths, "-o", tmp_path / "m.json").code == 0
+
+
+def test_control_characters_and_floods_stay_readable(tmp_path: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    junit, report = tmp_path / "j.xml", tmp_path / "r.json"
+    run = qbank("verify", sample("control-characters.yaml"), "--junit", junit, "--report", report)
+    assert run.code == 1
+    assert "\x00" not in run.out and "\x01" not in run.out
+    assert "printed `a\\x01b\\x0cc\\x00d`" in run.out
+    assert "more diff lines]" in run.out
+    ET.parse(junit)  # well-formed XML
+    assert junit.stat().st_size < 50_000
+    assert report.stat().st_size < 100_000
+
+
+def test_multi_line_code_must_be_a_literal_block() -> None:
+    run = qbank("validate", sample("code-not-literal.yaml"))
+    assert run.code == 1
+    assert [(p.line, p.message.split(" (")[0]) for p in run.problems()] == [
+        (12, "write `code` as a literal block"),
+        (26, "write `code` as a literal block"),
+    ]
+
+
+def test_expected_errors_are_checked_against_the_choices(tmp_path: Path) -> None:
+    _, results = _report(tmp_path, sample("error-checks.yaml"))
+    assert results["error-also-a-choice"]["status"] == "ambiguous"
+    assert results["error-also-a-choice"]["line"] == 17
+    assert results["error-needs-regex"]["status"] == "wrong-answer"
+    assert "did you mean `match: regex`?" in results["error-needs-regex"]["message"]
+
+
+def test_runtime_python_that_does_not_exist_is_reported_at_its_line() -> None:
+    run = qbank("validate", sample("bad-runtime"))
+    assert run.code == 1
+    (problem,) = run.problems()
+    assert (problem.file.endswith("bad-runtime/bank.yaml"), problem.line, problem.column) == (
+        True,
+        3,
+        11,
+    )
+    assert "no interpreter at `no/such/python`" in problem.message
+
+
+def test_closed_stdout_keeps_the_report(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    report = tmp_path / "r.json"
+    done = subprocess.run(
+        f"{sys.executable} -m generator validate {ROOT / 'bank'} --format json "
+        f"--report {report} | head -c 10",
+        shell=True,
+        capture_output=True,
+        text=True,
+    )
+    assert "Traceback" not in done.stderr
+    assert json.loads(report.read_text())["summary"]["questions"] == 52
