@@ -29,6 +29,9 @@ _LETTER = re.compile(
     re.MULTILINE,
 )
 _TAGS = re.compile(r"<[^>]*>|&nbsp;|\s")
+_PLAIN_WORD = re.compile(r"\w")
+_MARKUP = re.compile(r"[<&\[\]]")
+_MD = markdown.Markdown()
 _CHALLENGE_ONLY = ("time_limit", "attempts")
 
 
@@ -213,10 +216,18 @@ def no_answer_letters(pattern: Pattern, doc: Document) -> Iterator[Diagnostic]:
                 yield _problem(location, message, pattern, q)
 
 
+def _renders_empty(text: str) -> bool:
+    """Whether Markdown text renders to nothing a reader sees."""
+    if _PLAIN_WORD.search(text) and not _MARKUP.search(text):
+        return False  # a word and no HTML, links or images: always visible
+    _MD.reset()
+    return not _TAGS.sub("", _MD.convert(text))
+
+
 def prompt_not_empty(pattern: Pattern, doc: Document) -> Iterator[Diagnostic]:
     """The prompt's Markdown renders to visible text."""
     for path, q in _indexed(pattern):
-        if not _TAGS.sub("", markdown.markdown(q.prompt)):
+        if _renders_empty(q.prompt):
             yield _problem(
                 doc.at((*path, "prompt")), "prompt renders to nothing visible", pattern, q
             )
