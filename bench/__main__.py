@@ -59,15 +59,21 @@ def _qbank(*args: str | Path, env: dict[str, str] | None = None) -> None:
     )
 
 
-def _bare(argv: list[str], count: int, jobs: int = 2) -> float:
-    """Run ``argv`` ``count`` times, ``jobs`` at a time; wall seconds."""
+def _bare(argvs: list[list[str]], env: dict[str, str] | None = None, jobs: int = 2) -> float:
+    """Run each command line as a plain process, ``jobs`` at a time; wall seconds."""
 
-    def once(_: int) -> None:
-        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    def once(argv: list[str]) -> None:
+        subprocess.run(
+            argv,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env={**os.environ, **(env or {})},
+        )
 
     def all_runs() -> None:
         with ThreadPoolExecutor(jobs) as pool:
-            list(pool.map(once, range(count)))
+            list(pool.map(once, argvs))
 
     return _timed(all_runs)
 
@@ -75,7 +81,7 @@ def _bare(argv: list[str], count: int, jobs: int = 2) -> float:
 def trivial(work: Path) -> Figure:
     """Target 1: 300 trivial questions, runs 2, cold cache, --jobs 2 vs 600 bare python runs."""
     bank = banks.trivial(work / "trivial", 300)
-    baseline = _bare([PYTHON, "-I", "-c", "pass"], 600)
+    baseline = _bare([[PYTHON, "-I", "-c", "pass"]] * 600)
     cache = work / "cache-trivial"
     ours = _timed(
         lambda: _qbank("verify", bank, "--jobs", "2", env={"QBANK_CACHE_DIR": str(cache)})
@@ -92,22 +98,8 @@ def trivial(work: Path) -> Figure:
 def tensorflow(work: Path) -> Figure:
     """Target 2: 10 TensorFlow questions vs the same 10 programs as fresh processes."""
     bank, programs = banks.tensorflow(work / "tf", 10)
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0"}
-
-    def fresh() -> None:
-        def once(program: Path) -> None:
-            subprocess.run(
-                [PYTHON, str(program)],
-                check=True,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                env=env,
-            )
-
-        with ThreadPoolExecutor(2) as pool:
-            list(pool.map(once, programs))
-
-    baseline = _timed(fresh)
+    quiet = {"TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0"}
+    baseline = _bare([[PYTHON, str(program)] for program in programs], quiet)
     cache = work / "cache-tf"
     ours = _timed(
         lambda: _qbank("verify", bank, "--jobs", "2", env={"QBANK_CACHE_DIR": str(cache)})
