@@ -198,10 +198,6 @@ class Bank:
         for pattern in self.patterns:
             yield from pattern.questions
 
-    def executed(self) -> Iterator[Question]:
-        """The questions whose code is run by ``verify``."""
-        return (q for q in self.questions() if q.verify is not None)
-
     def refs(self) -> list[QuestionRef]:
         """Every question the bank names, loaded or not."""
         loaded = [QuestionRef(q.pattern_id, q.id, q.location) for q in self.questions()]
