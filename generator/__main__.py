@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from generator import __version__, cli
@@ -20,6 +20,19 @@ def _jobs(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
     return value
+
+
+def _positive(kind: type[float] | type[int]) -> Callable[[str], float | int]:
+    def parse(text: str) -> float | int:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if not value > 0 or value == float("inf"):
+            raise argparse.ArgumentTypeError("must be a positive number")
+        return value
+
+    return parse
 
 
 def _shard(text: str) -> tuple[int, int]:
@@ -43,6 +56,20 @@ def parser() -> argparse.ArgumentParser:
     )
     common.add_argument(
         "--only", action="append", default=[], metavar="ID", help="a pattern or question id"
+    )
+    common.add_argument(
+        "--max-timeout",
+        type=_positive(float),
+        default=600.0,
+        metavar="S",
+        help="ceiling on any question's verify.timeout, in seconds (default 600)",
+    )
+    common.add_argument(
+        "--max-memory",
+        type=_positive(int),
+        default=8192,
+        metavar="MB",
+        help="ceiling on any question's verify.memory_mb (default 8192)",
     )
     common.add_argument("--shard", type=_shard, metavar="K/N", help="run the K-th of N slices")
     common.add_argument("--report", type=Path, metavar="FILE", help="write the JSON report")

@@ -14,11 +14,13 @@ import hashlib
 import json
 import os
 import tempfile
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from generator import __version__
 from generator.model import Question
+from generator.sandbox import RunResult
 
 #: Bumped when what is stored changes, so old entries are not misread.
 CACHE_FORMAT = 2
@@ -82,3 +84,24 @@ class Cache:
         except OSError:
             if tmp is not None and os.path.exists(tmp):
                 os.unlink(tmp)
+
+    def runs(self, digest: str) -> list[RunResult] | None:
+        """The runs stored under ``digest``, or None when absent or not valid."""
+        entry = self.get(digest)
+        if entry is None:
+            return None
+        try:
+            runs = [RunResult(**run) for run in entry["runs"]]
+        except (KeyError, TypeError):
+            return None
+        valid = all(
+            isinstance(r.stdout, str)
+            and isinstance(r.stderr, str)
+            and isinstance(r.duration_s, float)
+            for r in runs
+        )
+        return runs if runs and valid else None
+
+    def put_runs(self, digest: str, runs: list[RunResult]) -> None:
+        """Store the runs of one snippet under ``digest``."""
+        self.put(digest, {"runs": [asdict(run) for run in runs]})

@@ -138,6 +138,26 @@ def _compared(seen: Observed, run: RunResult) -> str:
     return text
 
 
+def same_result(snippet: Snippet, first: RunResult, other: RunResult) -> bool:
+    """Whether two runs agree on what the question's match mode looks at."""
+    seen = Observed(snippet, (first, other))
+    return _compared(seen, first) == _compared(seen, other)
+
+
+def sandbox_failure(seen: Observed) -> Verdict | None:
+    """A run could not be carried out: the sandbox failed, or a preloaded module killed its
+    server. The snippet is not to blame, but nothing was verified."""
+    for run in seen.runs:
+        if run.sandbox_error is not None:
+            detail = _tail(run.stderr)
+            return Verdict(
+                "crashed",
+                f"could not run: {run.sandbox_error}" + (f"\n{detail}" if detail else ""),
+                seen.code_location,
+            )
+    return None
+
+
 def stability(seen: Observed) -> Verdict | None:
     """Every run gave the same result."""
     distinct = tuple(dict.fromkeys(_compared(seen, run) for run in seen.runs))
@@ -230,7 +250,14 @@ def ambiguity(seen: Observed) -> Verdict | None:
     return None
 
 
-CHECKERS: tuple[Checker, ...] = (run_limits, exit_status, stability, answer, ambiguity)
+CHECKERS: tuple[Checker, ...] = (
+    sandbox_failure,
+    run_limits,
+    exit_status,
+    stability,
+    answer,
+    ambiguity,
+)
 
 
 def judge(snippet: Snippet, runs: Sequence[RunResult]) -> Verdict:

@@ -19,8 +19,8 @@ from generator.errors import ConfigError, Diagnostic, ToolError
 from generator.model import Bank, Question
 from generator.publish import SITE_MARKER
 from generator.report import Outcome
-from generator.result import QuestionResult
 from generator.select import relevant, select
+from generator.verify import Verified, verify_questions
 
 
 def _finish(outcome: Outcome, args: argparse.Namespace) -> int:
@@ -61,28 +61,49 @@ def validate(args: argparse.Namespace) -> int:
 
 def verify(args: argparse.Namespace) -> int:
     """Validate, then run every snippet and check its answer key."""
-    from generator.verify import verify_questions
-
     bank, questions, outcome = _validate(args, "verify")
     invalid = {(r.pattern, r.question) for r in outcome.results if r.status == "invalid"}
     runnable = [q for q in questions if (q.pattern_id, q.id) not in invalid]
     verified = verify_questions(bank, runnable, args)
-    outcome = _merge_verified(outcome, verified.results, verified.isolation)
-    return _finish(outcome, args)
+    outcome = _merge_verified(outcome, verified, runnable)
+    code = _finish(outcome, args)
+    return _interrupted(verified, runnable) or code
 
 
-def _merge_verified(outcome: Outcome, results: list[QuestionResult], isolation: str) -> Outcome:
-    by_id = {(r.pattern, r.question): r for r in results}
-    merged = [by_id.get((r.pattern, r.question), r) for r in outcome.results]
+def _merge_verified(outcome: Outcome, verified: Verified, ran: list[Question]) -> Outcome:
+    """The validation records with the verified ones in their place.
+
+    After Ctrl-C, executed questions that did not finish are left out: no verdict.
+    """
+    by_id = {(r.pattern, r.question): r for r in verified.results}
+    unfinished = {(q.pattern_id, q.id) for q in ran if q.verify is not None} - set(by_id)
+    merged = [
+        by_id.get((r.pattern, r.question), r)
+        for r in outcome.results
+        if (r.pattern, r.question) not in unfinished
+    ]
     return Outcome(
-        outcome.command, merged, outcome.diagnostics, outcome.strict, isolation, outcome.shard
+        outcome.command,
+        merged,
+        outcome.diagnostics,
+        outcome.strict,
+        verified.isolation,
+        outcome.shard,
+        verified.limits,
     )
+
+
+def _interrupted(verified: Verified, ran: list[Question]) -> int:
+    """130 after Ctrl-C (saying what was not verified), else 0."""
+    if not verified.interrupted:
+        return 0
+    left = sum(1 for q in ran if q.verify is not None) - len(verified.results)
+    print(f"qbank: interrupted; {left} questions not verified", file=sys.stderr)
+    return 130
 
 
 def build(args: argparse.Namespace) -> int:
     """Validate, verify and render the site; the old site stays unless the build succeeds."""
-    from generator.verify import verify_questions
-
     if args.only or args.shard:
         raise ConfigError(
             "build renders the whole bank; --only and --shard are for validate and verify"
@@ -94,7 +115,11 @@ def build(args: argparse.Namespace) -> int:
     check_output_folder(args.out, bank.root)
     if not outcome.failed():
         verified = verify_questions(bank, questions, args)
-        outcome = _merge_verified(outcome, verified.results, verified.isolation)
+        outcome = _merge_verified(outcome, verified, questions)
+        if verified.interrupted:
+            _finish(outcome, args)
+            print(f"site not written: {args.out} is unchanged", file=sys.stderr)
+            return _interrupted(verified, questions)
     if outcome.failed():
         code = _finish(outcome, args)
         print(f"site not written: {args.out} is unchanged", file=sys.stderr)

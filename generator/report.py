@@ -41,6 +41,8 @@ class Outcome:
     isolation: str = ""
     shard: tuple[int, int] | None = None
     """``--shard K/N`` of the run, so a merge can tell when a shard is missing."""
+    limits: dict[str, Any] | None = None
+    """The limits snippets ran under (operator caps and per-run limits), when any ran."""
 
     def problems(self) -> list[Diagnostic]:
         """Every line worth printing: diagnostics, then results that are not ok, in file order."""
@@ -173,6 +175,7 @@ def to_json(outcome: Outcome) -> dict[str, Any]:
             "python": platform.python_version(),
             "platform": platform.platform(),
             "isolation": outcome.isolation,
+            **({"limits": outcome.limits} if outcome.limits else {}),
         },
         "summary": outcome.summary(),
         "results": [_record(r) for r in outcome.results],

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from generator import cache as results_cache
@@ -17,7 +17,7 @@ from generator.errors import ToolError
 from generator.model import Bank, Question
 from generator.progress import Progress
 from generator.result import Environment, QuestionResult
-from generator.sandbox import Limits, RunResult, Sandbox, detect_isolation
+from generator.sandbox import Limits, RunResult, Sandbox
 from generator.snippet import FILENAME, Snippet
 
 #: Run in the snippet's interpreter: its version and the versions of the modules asked for,
@@ -49,7 +49,7 @@ print(json.dumps({"python": platform.python_version(), "modules": found}))
 
 @dataclass(frozen=True)
 class Runtime:
-    """The interpreter snippets run in and what it has installed."""
+    """The interpreter snippets run in and what it has installed (as it says in the jail)."""
 
     python: str
     version: str
@@ -59,10 +59,13 @@ class Runtime:
 
 @dataclass
 class Verified:
-    """Results of the executed questions, and the isolation used."""
+    """Results of the executed questions, the isolation used and the limits in force."""
 
     results: list[QuestionResult]
     isolation: str
+    limits: dict[str, Any] | None = None
+    interrupted: bool = False
+    """Ctrl-C stopped the run: ``results`` holds only the questions that finished."""
 
 
 def interpreter(bank: Bank) -> str:
@@ -75,23 +78,22 @@ def interpreter(bank: Bank) -> str:
     return str(path)
 
 
-def probe(python: str, modules: set[str]) -> Runtime:
-    """Ask the interpreter its version and which modules it can import (no import done)."""
+def probe(sandbox: Sandbox, python: str, modules: set[str]) -> Runtime:
+    """Ask the interpreter, in the jail, its version and which modules it can import.
+
+    The interpreter may come from the bank, so it never runs on the host.
+    """
+    source = f"import sys\nsys.argv[1:] = {sorted(modules)!r}\n{_PROBE}"
+    run = sandbox.run(source, Limits(timeout=60), filename="qbank-probe.py")
     try:
-        done = subprocess.run(
-            [python, "-I", "-c", _PROBE, *sorted(modules)],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-        )
-        data = json.loads(done.stdout)
-    except subprocess.CalledProcessError as exc:
-        detail = (exc.stderr or "").strip().splitlines()[-3:] or [f"exit code {exc.returncode}"]
-        raise ToolError(f"the snippet interpreter {python} failed: {' / '.join(detail)}") from exc
-    except (OSError, subprocess.SubprocessError, ValueError) as exc:
-        raise ToolError(f"cannot run the snippet interpreter {python}: {exc}") from exc
-    return Runtime(python, data["python"], data["modules"])
+        data = json.loads(run.stdout)
+        version = str(data["python"])
+        found = {str(k): (None if v is None else str(v)) for k, v in data["modules"].items()}
+    except (ValueError, KeyError, TypeError, AttributeError):
+        detail = (run.sandbox_error or run.stderr).strip().splitlines()[-3:]
+        why = " / ".join(detail) or f"exit code {run.returncode}"
+        raise ToolError(f"the snippet interpreter {python} failed in the sandbox: {why}") from None
+    return Runtime(python, version, found)
 
 
 def _environment(q: Question, runtime: Runtime, isolation: str) -> Environment:
@@ -121,34 +123,47 @@ def _result(q: Question, **fields: Any) -> QuestionResult:
     return QuestionResult(pattern=q.pattern_id, question=q.id, **fields)
 
 
-#: A warm server that pre-imports nothing heavy: forking a child from it costs about 2 ms
-#: against about 15 ms for a fresh interpreter, and its runs look the same to the snippet.
-_WARM_PLAIN = ("builtins",)
+def _runs(sandbox: Sandbox, q: Question, stop: threading.Event) -> list[RunResult]:
+    """Run a question's snippet up to ``runs`` times, each as a fresh learner's ``python``.
 
-
-def _runs(sandbox: Sandbox, q: Question) -> list[RunResult]:
-    """Run a question's snippet ``runs`` times, each in a fresh sandboxed process."""
+    Stops early once the verdict cannot change: at a timeout (a second one costs the
+    whole limit again and tells nothing new), at a run the sandbox could not carry
+    out, or once two runs disagree (the question is unstable whatever follows).
+    Identical outputs are kept once in memory.
+    """
     assert q.verify is not None
     snippet = Snippet.of(q)
     limits = Limits(timeout=q.verify.timeout, memory_mb=q.verify.memory_mb)
-    preload = tuple(sorted(q.verify.requires)) or _WARM_PLAIN
+    preload = tuple(sorted(q.verify.requires))
     runs: list[RunResult] = []
     for _ in range(q.verify.runs):
-        runs.append(sandbox.run(snippet.source, limits, filename=FILENAME, preload=preload))
-        if runs[-1].killed == "timeout":
-            break  # a second timeout tells nothing new and costs the whole limit again
+        if stop.is_set():
+            break
+        run = sandbox.run(snippet.source, limits, filename=FILENAME, preload=preload)
+        if runs and run.stdout == runs[0].stdout and run.stderr == runs[0].stderr:
+            run = replace(run, stdout=runs[0].stdout, stderr=runs[0].stderr)
+        runs.append(run)
+        if run.killed == "timeout" or run.sandbox_error is not None:
+            break
+        if not checks.same_result(snippet, runs[0], run):
+            break
     return runs
 
 
-def _judged(q: Question, runs: list[RunResult], env: Environment, cached: bool) -> QuestionResult:
+def _judged(
+    q: Question, runs: list[RunResult], env: Environment, cached: bool, capped: str
+) -> QuestionResult:
     """The result of a question from its runs (fresh or cached), judged as the question is now."""
     assert q.verify is not None
     verdict = checks.judge(Snippet.of(q), runs)
+    message = verdict.message
+    if capped and verdict.status in ("timeout", "crashed") and any(r.killed for r in runs):
+        message += f"\n{capped}"
     return _result(
         q,
         location=verdict.location,
         status=verdict.status,
-        message=verdict.message,
+        message=message,
         expected=q.verify.error if q.verify.expect == "error" else q.expected_output,
         actual=verdict.actual,
         outputs=verdict.outputs,
@@ -157,23 +172,6 @@ def _judged(q: Question, runs: list[RunResult], env: Environment, cached: bool) 
         executed=True,
         environment=env,
     )
-
-
-def _to_entry(runs: list[RunResult]) -> dict[str, Any]:
-    return {"runs": [asdict(run) for run in runs]}
-
-
-def _from_entry(entry: dict[str, Any]) -> list[RunResult] | None:
-    """The runs stored in a cache entry, or None when it does not hold valid ones."""
-    try:
-        runs = [RunResult(**run) for run in entry["runs"]]
-    except (KeyError, TypeError):
-        return None
-    valid = all(
-        isinstance(r.stdout, str) and isinstance(r.stderr, str) and isinstance(r.duration_s, float)
-        for r in runs
-    )
-    return runs if runs and valid else None
 
 
 class _Digests:
@@ -196,8 +194,48 @@ _DIGESTS = _Digests()
 #: Requirements whose warm server takes seconds to start.
 _HEAVY = {"tensorflow", "keras", "torch", "jax"}
 
-#: Outcomes that depend on the machine's load rather than the snippet: never cached.
+#: Outcomes that depend on the machine's load or on the sandbox rather than the snippet.
 _UNCACHED_KILLS = {"timeout"}
+
+
+@dataclass(frozen=True)
+class Caps:
+    """The operator's ceilings over a bank's limits: ``--max-timeout``, ``--max-memory``."""
+
+    timeout: float
+    memory_mb: int
+
+    def apply(self, q: Question) -> tuple[Question, str]:
+        """``q`` with its limits capped, and a note saying what was capped ("" if nothing)."""
+        assert q.verify is not None
+        timeout = min(q.verify.timeout, self.timeout)
+        memory = min(q.verify.memory_mb, self.memory_mb)
+        notes = []
+        if timeout < q.verify.timeout:
+            notes.append(f"timeout capped at {timeout:g} s by --max-timeout")
+        if memory < q.verify.memory_mb:
+            notes.append(f"memory capped at {memory} MB by --max-memory")
+        if not notes:
+            return q, ""
+        capped = replace(q.verify, timeout=timeout, memory_mb=memory)
+        return replace(q, verify=capped), "; ".join(notes)
+
+    def report(self) -> dict[str, Any]:
+        """The limits in force, for the report's environment."""
+        whole = Limits()
+        return {
+            "max_timeout_s": self.timeout,
+            "max_memory_mb": self.memory_mb,
+            "processes": whole.processes,
+            "disk_mb": whole.disk_mb,
+            "shm_mb": whole.shm_mb,
+            "output_bytes": whole.output_bytes,
+            "how": (
+                "per run: its own pid, mount, IPC, UTS, network and user namespaces; "
+                "RLIMIT_CPU, RLIMIT_AS and RLIMIT_FSIZE per process; RLIMIT_NPROC in the "
+                "run's own user namespace; sized tmpfs for /tmp and /dev/shm; wall-clock kill"
+            ),
+        }
 
 
 def verify_questions(bank: Bank, questions: list[Question], args: argparse.Namespace) -> Verified:
@@ -205,59 +243,91 @@ def verify_questions(bank: Bank, questions: list[Question], args: argparse.Names
     executed = [q for q in questions if q.verify is not None]
     if not executed:
         return Verified([], "")
+    caps = Caps(args.max_timeout, args.max_memory)
     python = interpreter(bank)
-    runtime = probe(python, {name for q in executed for name in q.verify.requires})  # type: ignore[union-attr]
-    isolation = detect_isolation()
+    keras = resources.keras_models()
     store = None if args.no_cache else results_cache.Cache(results_cache.default_dir())
-    versions = {name: version or "" for name, version in runtime.modules.items()}
     results: dict[str, QuestionResult] = {}
-    pending: list[tuple[Question, str | None, Environment]] = []
-    for q in executed:
-        assert q.verify is not None
-        env = _environment(q, runtime, isolation)
-        why = _missing(q, runtime)
-        if why is not None:
-            location = q.verify.location
-            results[q.id] = _result(
-                q, location=location, status="missing-requirement", message=why, environment=env
-            )
-            continue
-        digest = None
-        if store is not None:
-            hashes = {name: _DIGESTS(name) for name in q.verify.resources}
-            digest = results_cache.key(q, f"{python} {runtime.version}", versions, hashes)
-            entry = store.get(digest)
-            runs = _from_entry(entry) if entry else None
-            if runs is not None:
-                results[q.id] = _judged(q, runs, env, cached=True)
+    pending: list[_Pending] = []
+    with Sandbox(python, keras_models=keras if keras.is_dir() else None, jobs=args.jobs) as box:
+        wanted = {name for q in executed if q.verify for name in q.verify.requires}
+        runtime = probe(box, python, wanted)
+        versions = {name: version or "" for name, version in runtime.modules.items()}
+        for asked in executed:
+            q, capped = caps.apply(asked)
+            assert q.verify is not None
+            env = _environment(q, runtime, box.isolation)
+            why = _missing(q, runtime)
+            if why is not None:
+                location = q.verify.location
+                results[q.id] = _result(
+                    q, location=location, status="missing-requirement", message=why, environment=env
+                )
                 continue
-        pending.append((q, digest, env))
-    if pending:
-        _run_all(pending, python, args.jobs, store, results)
-    return Verified([results[q.id] for q in executed], isolation)
+            digest = None
+            if store is not None:
+                hashes = {name: _DIGESTS(name) for name in q.verify.resources}
+                digest = results_cache.key(q, f"{python} {runtime.version}", versions, hashes)
+                runs = store.runs(digest)
+                if runs is not None:
+                    results[q.id] = _judged(q, runs, env, cached=True, capped=capped)
+                    continue
+            pending.append(_Pending(q, digest, env, capped))
+        interrupted = _run_all(box, pending, args.jobs, store, results) if pending else False
+    done = [results[q.id] for q in executed if q.id in results]
+    return Verified(done, box.isolation, caps.report(), interrupted)
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """A question to run: with its cache key, environment and capping note."""
+
+    question: Question
+    digest: str | None
+    env: Environment
+    capped: str
 
 
 def _run_all(
-    pending: list[tuple[Question, str | None, Environment]],
-    python: str,
+    sandbox: Sandbox,
+    pending: list[_Pending],
     jobs: int,
     store: results_cache.Cache | None,
     results: dict[str, QuestionResult],
-) -> None:
-    keras = resources.keras_models()
+) -> bool:
+    """Run the pending questions in ``jobs`` threads; True when Ctrl-C stopped them."""
     # Slow starters first: their warm servers import while the quick questions run.
-    pending = sorted(pending, key=lambda item: not _HEAVY & set(item[0].verify.requires))  # type: ignore[union-attr]
-    with (
-        Sandbox(python, keras_models=keras if keras.is_dir() else None) as sandbox,
-        ThreadPoolExecutor(max_workers=jobs) as pool,
-        Progress(len(pending)) as progress,
-    ):
-        futures = {pool.submit(_runs, sandbox, q): (q, d, env) for q, d, env in pending}
-        for future in as_completed(futures):
-            q, digest, env = futures[future]
-            runs = future.result()
-            result = _judged(q, runs, env, cached=False)
-            results[q.id] = result
-            progress.advance(result)
-            if store and digest and not any(r.killed in _UNCACHED_KILLS for r in runs):
-                store.put(digest, _to_entry(runs))
+    pending = sorted(pending, key=lambda p: not _HEAVY & set(_requires(p.question)))
+    stop = threading.Event()
+    pool = ThreadPoolExecutor(max_workers=jobs)
+    try:
+        with Progress(len(pending)) as progress:
+            futures = {pool.submit(_runs, sandbox, p.question, stop): p for p in pending}
+            for future in as_completed(futures):
+                p = futures.pop(future)  # drop each question's runs once judged
+                runs = future.result()
+                result = _judged(p.question, runs, p.env, cached=False, capped=p.capped)
+                results[p.question.id] = result
+                progress.advance(result)
+                if store and p.digest and _cacheable(runs):
+                    store.put_runs(p.digest, runs)
+    except KeyboardInterrupt:
+        # Stop within a second or two: no new runs, every running snippet killed now.
+        stop.set()
+        pool.shutdown(wait=False, cancel_futures=True)
+        sandbox.kill()
+        pool.shutdown(wait=True)
+        return True
+    pool.shutdown(wait=True)
+    return False
+
+
+def _requires(q: Question) -> tuple[str, ...]:
+    return q.verify.requires if q.verify is not None else ()
+
+
+def _cacheable(runs: list[RunResult]) -> bool:
+    """Runs that say something about the snippet alone (not the machine's load or the sandbox)."""
+    return bool(runs) and not any(
+        r.killed in _UNCACHED_KILLS or r.sandbox_error is not None for r in runs
+    )

@@ -25,12 +25,8 @@ PYTHON = str(Path(sys.prefix) / "bin" / "python")
 PROJECT = Path(__file__).resolve().parent.parent
 BANK_FILE = PROJECT / "tests" / "samples" / "sandbox-bank.yaml"
 FAST = Limits(timeout=20, memory_mb=1024, output_bytes=1 << 16)
-PATHS = [pytest.param((), id="plain"), pytest.param(("numpy",), id="warm")]
-#: A checkout under /tmp or the home folder is hidden by the sandbox's own tmpfs (only the
-#: interpreter is bound back): there the snippet's writes land in that tmpfs, not in the
-#: project. Either way the project must come out unchanged.
-HIDDEN = any(PROJECT.is_relative_to(root) for root in (Path("/tmp"), Path.home()))
-#: First folders under /tmp that the sandbox recreates to bind the interpreter back.
+PATHS = [pytest.param((), id="fresh"), pytest.param(("numpy",), id="warm")]
+#: First folders under /tmp that each run recreates to bind the interpreter back.
 _BOUND = {
     Path(p).relative_to("/tmp").parts[0]
     for p in {sys.prefix, sys.base_prefix}
@@ -42,20 +38,6 @@ _BOUND = {
 def sandbox() -> Iterator[Sandbox]:
     with Sandbox(PYTHON) as box:
         yield box
-
-
-@pytest.fixture(scope="module")
-def fallback() -> Iterator[Sandbox]:
-    with Sandbox(PYTHON, isolation="fallback") as box:
-        yield box
-
-
-@pytest.fixture(params=["sandbox", "fallback"], ids=["auto", "fallback"])
-def either(request: pytest.FixtureRequest) -> Sandbox:
-    """The automatic sandbox (bubblewrap here), then the fallback: same promises."""
-    box = request.getfixturevalue(request.param)
-    assert isinstance(box, Sandbox)
-    return box
 
 
 def run(box: Sandbox, code: str, limits: Limits = FAST, **kwargs: object) -> RunResult:
@@ -76,20 +58,24 @@ def processes_with(marker: str) -> list[int]:
     return found
 
 
-def test_auto_picks_bwrap_here(sandbox: Sandbox) -> None:
+def test_isolation_is_bwrap(sandbox: Sandbox) -> None:
     assert detect_isolation() == "bwrap"
     assert sandbox.isolation == "bwrap"
     assert run(sandbox, "print('hi')").isolation == "bwrap"
 
 
-def test_unknown_isolation_and_shim_are_refused(tmp_path: Path) -> None:
-    with pytest.raises(SandboxError, match="unknown isolation"):
-        Sandbox(PYTHON, isolation="chroot")
+def test_shim_and_non_installation_are_refused(tmp_path: Path) -> None:
     shim = tmp_path / "python"
     shim.write_text('#!/bin/sh\nexec python "$@"\n')
     shim.chmod(0o755)
     with pytest.raises(SandboxError, match="shim"):
         Sandbox(str(shim))
+    stray = tmp_path / "home" / "bin" / "python"
+    stray.parent.mkdir(parents=True)
+    stray.write_bytes(Path("/usr/bin/true").read_bytes())
+    stray.chmod(0o755)
+    with pytest.raises(SandboxError, match="not part of a Python installation"):
+        Sandbox(str(stray))
 
 
 @pytest.mark.parametrize("preload", PATHS)
@@ -230,43 +216,7 @@ def test_no_network(sandbox: Sandbox, preload: tuple[str, ...]) -> None:
 
 
 @pytest.mark.parametrize("preload", PATHS)
-def test_bank_project_and_home_are_not_writable(either: Sandbox, preload: tuple[str, ...]) -> None:
-    before = BANK_FILE.read_bytes()
-    planted = PROJECT / "planted-by-snippet.txt"
-    home_file = Path.home() / "planted-by-snippet.txt"
-    result = run(
-        either,
-        f"""
-        import os, pathlib, shutil
-        attempts = [
-            lambda: open({str(BANK_FILE)!r}, "a").write("pwned"),
-            lambda: os.remove({str(BANK_FILE)!r}),
-            lambda: os.rename({str(BANK_FILE)!r}, "/tmp/x"),
-            lambda: open({str(planted)!r}, "w").write("pwned"),
-            lambda: shutil.rmtree({str(PROJECT / "tests" / "samples")!r}),
-            lambda: os.chmod({str(BANK_FILE)!r}, 0o777),
-        ]
-        for attempt in attempts:
-            try:
-                attempt()
-                print("succeeded")
-            except OSError as exc:
-                print("failed", exc.errno)
-        open({str(home_file)!r}, "w").write("only in the sandbox")
-        """,
-        preload=preload,
-    )
-    assert result.returncode == 0, result.stderr
-    if not HIDDEN:
-        assert "succeeded" not in result.stdout
-        assert result.stdout.count("failed") == 6
-    assert BANK_FILE.read_bytes() == before
-    assert not planted.exists()
-    assert not home_file.exists()
-
-
-@pytest.mark.parametrize("preload", PATHS)
-def test_scratch_dirs_are_private_and_fresh(either: Sandbox, preload: tuple[str, ...]) -> None:
+def test_scratch_dirs_are_private_and_fresh(sandbox: Sandbox, preload: tuple[str, ...]) -> None:
     code = """
         import os, tempfile
         print(os.getcwd(), sorted(os.listdir(".")), sorted(os.listdir(tempfile.gettempdir())))
@@ -274,20 +224,21 @@ def test_scratch_dirs_are_private_and_fresh(either: Sandbox, preload: tuple[str,
         for path in ("here.txt", tempfile.gettempdir() + "/left.txt", "/dev/shm/left"):
             open(path, "w").write("x")
         """
-    first = run(either, code, preload=preload)
-    second = run(either, code, preload=preload)
+    first = run(sandbox, code, preload=preload)
+    second = run(sandbox, code, preload=preload)
     assert first.stdout == second.stdout
     listing = sorted({"home", "keras", "work"} | _BOUND)
-    assert first.stdout == f"/tmp/work [] {listing}\n/tmp/home True\n"
+    # The program itself is there, as for a learner who saved it and ran `python snippet.py`.
+    assert first.stdout == f"/tmp/work ['snippet.py'] {listing}\n/tmp/home True\n"
 
 
 @pytest.mark.parametrize("preload", PATHS)
 def test_environment_is_scrubbed(
-    either: Sandbox, preload: tuple[str, ...], monkeypatch: pytest.MonkeyPatch
+    sandbox: Sandbox, preload: tuple[str, ...], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("QBANK_SECRET", "leak")
     result = run(
-        either,
+        sandbox,
         """
         import os
         print(sorted(k for k in os.environ if k != "PWD"))
@@ -299,12 +250,11 @@ def test_environment_is_scrubbed(
     assert result.stdout == f"{names.split()}\n/tmp/keras\n"
 
 
-@pytest.mark.parametrize("isolation", ["auto", "fallback"])
-def test_keras_models_are_read_only_and_keras_home_writable(tmp_path: Path, isolation: str) -> None:
+def test_keras_models_are_read_only_and_keras_home_writable(tmp_path: Path) -> None:
     models = tmp_path / "models"
     models.mkdir()
     (models / "weights.h5").write_text("w")
-    with Sandbox(PYTHON, keras_models=models, isolation=isolation) as box:
+    with Sandbox(PYTHON, keras_models=models) as box:
         result = run(
             box,
             """
@@ -322,14 +272,13 @@ def test_keras_models_are_read_only_and_keras_home_writable(tmp_path: Path, isol
     assert sorted(os.listdir(models)) == ["weights.h5"]
 
 
-@pytest.mark.parametrize("isolation", ["auto", "fallback"])
-def test_a_venv_under_tmp_is_bound_back(tmp_path: Path, isolation: str) -> None:
+def test_a_venv_under_tmp_is_bound_back(tmp_path: Path) -> None:
     venv = tmp_path / "venv"
     subprocess.run(
         [PYTHON, "-m", "venv", "--without-pip", "--system-site-packages", str(venv)], check=True
     )
-    with Sandbox(str(venv / "bin" / "python"), isolation=isolation) as box:
-        result = run(box, "import sys\nprint(sys.prefix)")
+    with Sandbox(str(venv / "bin" / "python")) as box:
+        result = run(box, "import sys\nprint(sys.prefix)", preload=("json",))
     assert result.stdout == f"{venv}\n", result.stderr
 
 
@@ -437,122 +386,6 @@ def test_a_missing_preload_module_fails_like_a_plain_run(sandbox: Sandbox) -> No
     plain = sandbox.run(code, FAST)
     assert warm.stderr == plain.stderr
     assert warm.stderr.endswith("ModuleNotFoundError: No module named 'no_such_module_qbank'\n")
-
-
-@pytest.mark.parametrize("preload", PATHS)
-def test_fallback_isolation(fallback: Sandbox, preload: tuple[str, ...]) -> None:
-    assert fallback.isolation == "rlimits+unshare"
-    hello = fallback.run("import sys\nprint('hi')\nsys.exit(2)", FAST, preload=preload)
-    assert (hello.stdout, hello.returncode, hello.isolation) == ("hi\n", 2, "rlimits+unshare")
-    net = run(
-        fallback,
-        """
-        import socket
-        try:
-            socket.create_connection(("1.1.1.1", 53), timeout=3)
-        except OSError:
-            print("no network")
-        """,
-        preload=preload,
-    )
-    assert net.stdout == "no network\n"
-    marker = f"900.{random.randrange(10**9)}"
-    code = ORPHAN.format(marker=marker, ending="while True: pass")
-    stuck = fallback.run(code, Limits(timeout=1, memory_mb=1024), preload=preload)
-    assert (stuck.stdout, stuck.killed) == ("orphan started\n", "timeout")
-    assert processes_with(marker) == []
-    bomb = fallback.run("x = bytearray(64 << 30)", Limits(memory_mb=512), preload=preload)
-    assert bomb.killed == "memory"
-    crash = fallback.run("import os, signal\nos.kill(os.getpid(), signal.SIGTERM)", FAST)
-    assert crash.killed == "signal:SIGTERM"
-
-
-@pytest.fixture
-def victim(tmp_path: Path) -> Iterator[Path]:
-    """A stand-in bank folder inside the project (outside /tmp and home, unless it lives there)."""
-    folder = PROJECT / "tests" / f".sandbox-victim-{os.getpid()}"
-    folder.mkdir()
-    (folder / "bank.yaml").write_text("questions: []\n")
-    (folder / "bank.yaml").chmod(0o644)
-    try:
-        yield folder
-    finally:
-        for path in folder.rglob("*"):
-            path.chmod(0o700 if path.is_dir() else 0o600)
-        subprocess.run(["rm", "-rf", str(folder)], check=True)
-
-
-def _tree(folder: Path) -> dict[str, tuple[int, bytes]]:
-    """Every file under ``folder`` with its mode and contents."""
-    return {
-        str(p.relative_to(folder)): (p.stat().st_mode, p.read_bytes() if p.is_file() else b"")
-        for p in sorted(folder.rglob("*"))
-    }
-
-
-@pytest.mark.parametrize("preload", PATHS)
-def test_fallback_keeps_the_bank_and_project_unchanged(
-    fallback: Sandbox, victim: Path, tmp_path: Path, preload: tuple[str, ...]
-) -> None:
-    """Even as root, the fallback's snippet can change no file outside its scratch space."""
-    bank = victim / "bank.yaml"
-    host_tmp = tmp_path / "host-tmp.txt"
-    host_tmp.write_text("host\n")
-    planted = PROJECT / f"planted-by-fallback-{os.getpid()}.txt"
-    before, project_before = _tree(victim), sorted(os.listdir(PROJECT))
-    result = run(
-        fallback,
-        f"""
-        import os, pathlib, shutil, subprocess, tempfile
-        bank, folder = {str(bank)!r}, {str(victim)!r}
-        attempts = [
-            lambda: open(bank, "a").write("pwned"),
-            lambda: open(bank, "w"),
-            lambda: os.remove(bank),
-            lambda: os.rename(bank, folder + "/renamed.yaml"),
-            lambda: os.chmod(bank, 0o777),
-            lambda: os.utime(bank, (0, 0)),
-            lambda: open(folder + "/new.yaml", "x"),
-            lambda: shutil.rmtree(folder),
-            lambda: open({str(planted)!r}, "w").write("pwned"),
-            lambda: os.mkdir({str(PROJECT / "planted-dir")!r}),
-            lambda: open({str(host_tmp)!r}, "a").write("pwned"),
-        ]
-        for attempt in attempts:
-            try:
-                attempt()
-                print("succeeded")
-            except OSError as exc:
-                print("failed", exc.errno)
-        remount = subprocess.run(["mount", "-o", "remount,rw", "/"], capture_output=True)
-        print("remount", remount.returncode != 0)
-        with open("/proc/self/status") as status:
-            caps = [line.split()[1] for line in status if line.startswith(("CapEff", "CapBnd"))]
-        print("caps", caps)
-        for path in ("here.txt", os.path.expanduser("~/home.txt"),
-                     tempfile.gettempdir() + "/tmp.txt", "/dev/shm/shm.txt"):
-            with open(path, "w") as out:
-                out.write("scratch")
-            os.chmod(path, 0o600)
-            os.remove(path)
-        print("scratch writable")
-        """,
-        preload=preload,
-    )
-    assert result.returncode == 0, result.stderr
-    lines = result.stdout.splitlines()
-    if not HIDDEN:
-        assert [line.split()[0] for line in lines[:11]] == ["failed"] * 11, lines
-    assert lines[11:] == [
-        "remount True",
-        "caps ['0000000000000000', '0000000000000000']",
-        "scratch writable",
-    ]
-    assert _tree(victim) == before
-    assert sorted(os.listdir(PROJECT)) == project_before
-    assert not planted.exists()
-    assert host_tmp.read_text() == "host\n"
-    assert result.isolation == "rlimits+unshare"
 
 
 def test_sample_bank_file_is_intact() -> None:

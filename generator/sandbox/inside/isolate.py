@@ -1,0 +1,182 @@
+"""Give one run namespaces of its own, inside the server's jail (Linux, through libc).
+
+The server holds CAP_SYS_ADMIN in the jail's user namespace and nothing else.
+A forked child calls :func:`enter`, which returns in the snippet's process:
+
+* new mount, IPC, UTS, network and pid namespaces: a fresh tmpfs on /tmp (work,
+  home, Keras home) and on /dev/shm, sized; its own /proc; SysV IPC and abstract
+  sockets of its own; nothing a previous run left can be seen;
+* the snippet is pid 2 under a reaper that is pid 1: when the reaper ends, the
+  kernel ends every process of the run;
+* the snippet then enters a user namespace of its own (its own keyrings, its own
+  process count for RLIMIT_NPROC), drops every capability for good and takes
+  the run's limits.
+
+Anything that fails here ends the run with :data:`.protocol.SETUP_FAILED` before
+a line of the snippet runs.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import resource
+from collections.abc import Sequence
+
+from . import protocol
+
+_NEWNS, _NEWUTS, _NEWIPC = 0x20000, 0x4000000, 0x8000000
+_NEWUSER, _NEWPID, _NEWNET = 0x10000000, 0x20000000, 0x40000000
+_MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_NOEXEC = 1, 2, 4, 8
+_MS_REMOUNT, _MS_BIND, _MS_REC, _MS_PRIVATE = 32, 4096, 16384, 1 << 18
+_PR_SET_DUMPABLE, _PR_CAPBSET_DROP, _PR_SET_NO_NEW_PRIVS, _PR_CAP_AMBIENT = 4, 24, 38, 47
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.mount.argtypes = [ctypes.c_char_p] * 3 + [ctypes.c_ulong, ctypes.c_char_p]
+_libc.prctl.argtypes = [ctypes.c_int] + [ctypes.c_ulong] * 4
+_libc.unshare.argtypes = [ctypes.c_int]
+
+
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"{what}: {os.strerror(err)}")
+
+
+def _mount(source: str | None, target: str, fstype: str | None, flags: int, data: str = "") -> None:
+    args = [None if s is None else s.encode() for s in (source, target, fstype)]
+    _check(_libc.mount(args[0], args[1], args[2], flags, data.encode() or None), f"mount {target}")
+
+
+def prctl(option: int, arg: int) -> int:
+    """prctl(2); the errno, 0 on success."""
+    return 0 if _libc.prctl(option, arg, 0, 0, 0) == 0 else int(ctypes.get_errno())
+
+
+def not_dumpable() -> None:
+    """Nothing of this uid may read or write this process's memory or fds (/proc, ptrace)."""
+    if prctl(_PR_SET_DUMPABLE, 0):
+        raise OSError("cannot make the process non-dumpable")
+
+
+def _tmpfs(target: str, size: int, extra: int = 0) -> None:
+    _mount("tmpfs", target, "tmpfs", _MS_NOSUID | _MS_NODEV | extra, f"mode=1777,size={size}")
+
+
+def _bind_read_only(fd: int, target: str) -> None:
+    """Bind the file or tree open as O_PATH ``fd`` at ``target`` (created), read-only."""
+    if os.path.isdir(f"/proc/self/fd/{fd}"):
+        os.makedirs(target, exist_ok=True)
+    else:
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        os.close(os.open(target, os.O_WRONLY | os.O_CREAT, 0o644))
+    _mount(f"/proc/self/fd/{fd}", target, None, _MS_BIND | _MS_REC)
+    _mount(None, target, None, _MS_REMOUNT | _MS_BIND | _MS_RDONLY | _MS_NOSUID | _MS_NODEV)
+
+
+def _own_files(tmp_bytes: int, shm_bytes: int, keep: Sequence[str], models: bool) -> None:
+    """Fresh /tmp and /dev/shm; what the jail bound under /tmp, and the models, bound back."""
+    opened = {path: os.open(path, os.O_PATH) for path in keep}
+    models_fd = os.open(protocol.MODELS, os.O_PATH) if models else None
+    _mount(None, "/", None, _MS_REC | _MS_PRIVATE)
+    _tmpfs(protocol.TMP, tmp_bytes)
+    _tmpfs(protocol.SHM, shm_bytes, _MS_NOEXEC)
+    for path, fd in opened.items():
+        _bind_read_only(fd, path)
+        os.close(fd)
+    for folder in (protocol.WORK, protocol.HOME, protocol.KERAS_HOME):
+        os.makedirs(folder, exist_ok=True)
+    if models_fd is not None:
+        _bind_read_only(models_fd, protocol.KERAS_HOME + "/models")
+        os.close(models_fd)
+
+
+def _let_go_of_output() -> None:
+    """Point stdin, stdout and stderr at /dev/null: the run's pipes stay with the snippet."""
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    os.close(null)
+
+
+def _reap_as_init(child: int) -> None:
+    """As pid 1 of the run: reap everything; exit as the snippet did (128 + signal)."""
+    _let_go_of_output()
+    while True:
+        try:
+            pid, status = os.wait()
+        except ChildProcessError:
+            os._exit(protocol.SETUP_FAILED)
+        if pid == child:
+            code = os.waitstatus_to_exitcode(status)
+            os._exit(code if code >= 0 else 128 - code)
+
+
+def _wait_and_exit(child: int) -> None:
+    """Wait for ``child`` and exit with its exit code."""
+    _let_go_of_output()
+    _, status = os.waitpid(child, 0)
+    code = os.waitstatus_to_exitcode(status)
+    os._exit(code if code >= 0 else 128 - code)
+
+
+def _own_user() -> None:
+    """A user namespace of the run's own, then no capability left in any namespace."""
+    uid, gid = os.getuid(), os.getgid()
+    prctl(_PR_SET_DUMPABLE, 1)  # its own /proc/self, as any process has (the server's is not)
+    _check(_libc.unshare(_NEWUSER), "unshare(user)")
+    for name, text in (
+        ("setgroups", "deny"),
+        ("uid_map", f"{uid} {uid} 1"),
+        ("gid_map", f"{gid} {gid} 1"),
+    ):
+        with open(f"/proc/self/{name}", "w") as file:
+            file.write(text)
+    with open("/proc/sys/kernel/cap_last_cap") as last:
+        caps = range(int(last.read()) + 1)
+    for cap in caps:
+        if prctl(_PR_CAPBSET_DROP, cap) not in (0, 22):  # EINVAL: unknown to this kernel
+            raise OSError(f"cannot drop capability {cap}")
+    prctl(_PR_CAP_AMBIENT, 4)  # PR_CAP_AMBIENT_CLEAR_ALL
+    if prctl(_PR_SET_NO_NEW_PRIVS, 1):
+        raise OSError("cannot set no_new_privs")
+    header = (ctypes.c_uint32 * 2)(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this thread
+    _check(_libc.capset(header, (ctypes.c_uint32 * 6)()), "capset")
+
+
+def limit(cpu_s: int, as_bytes: int, file_bytes: int, processes: int) -> None:
+    """The run's rlimits: CPU seconds, address space, file size, processes, no core."""
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s + 1))
+    resource.setrlimit(resource.RLIMIT_AS, (as_bytes, as_bytes))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (file_bytes, file_bytes))
+    resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def enter(request: dict[str, object], keep: Sequence[str], models: bool) -> None:
+    """In a fresh child of the server: isolate the run; returns in the snippet's process."""
+
+    def number(key: str) -> int:
+        return int(str(request[key]))
+
+    try:
+        os.setsid()
+        _check(_libc.unshare(_NEWNS | _NEWIPC | _NEWUTS | _NEWNET | _NEWPID), "unshare")
+        _own_files(number("tmp_bytes"), number("shm_bytes"), keep, models)
+        init = os.fork()
+        if init:
+            _wait_and_exit(init)
+        _mount("proc", "/proc", "proc", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC)
+        snippet = os.fork()
+        if snippet:
+            _reap_as_init(snippet)
+        _own_user()
+        limit(number("cpu"), number("as"), number("tmp_bytes"), number("processes"))
+        os.chdir(protocol.WORK)
+        os.environ.clear()
+        env = request.get("env")
+        if isinstance(env, dict):
+            os.environ.update({str(k): str(v) for k, v in env.items()})
+    except BaseException as exc:  # never run the snippet half-isolated
+        os.write(2, f"{protocol.SETUP_MARK}cannot isolate the run: {exc}\n".encode())
+        os._exit(protocol.SETUP_FAILED)
