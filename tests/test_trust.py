@@ -1,0 +1,235 @@
+"""A bank from a stranger cannot touch the host, another question, or a verdict.
+
+Each test is one attack of issue 7, run through `qbank verify` as CI runs it, with
+the bank copied under /tmp, under the home folder and under /var/tmp: nothing may
+depend on where the checkout or the bank lives. Host files and sockets the attacks
+aim at are placed outside /tmp, so "hidden by the sandbox's /tmp" cannot pass for
+"refused".
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import socket
+import string
+import sys
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import ROOT, qbank, sample
+
+TRUST = "trust"
+PYTHON = Path(sys.prefix) / "bin" / "python"
+WHERE = ["/tmp", "home", "/var/tmp"]
+
+
+@pytest.fixture(params=WHERE)
+def bank_dir(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Path]:
+    """An empty folder for a bank: under /tmp, the home folder or /var/tmp."""
+    if request.param == "/tmp":
+        folder = tmp_path / "bank"
+    else:
+        base = Path.home() if request.param == "home" else Path(request.param)
+        folder = base / f".qbank-trust-{uuid.uuid4().hex[:8]}" / "bank"
+    (folder / "trust").mkdir(parents=True)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder if request.param == "/tmp" else folder.parent, ignore_errors=True)
+
+
+def _verify(bank_file: Path, tmp_path: Path, *args: str) -> tuple[int, dict[str, dict], dict]:  # type: ignore[type-arg]
+    report = tmp_path / "report.json"
+    run = qbank("verify", bank_file, "--report", report, *args)
+    data = json.loads(report.read_text())
+    return run.code, {r["question"]: r for r in data["results"]}, data
+
+
+def _copy(name: str, bank_dir: Path) -> Path:
+    target = bank_dir / TRUST / name
+    shutil.copy(sample(f"{TRUST}/{name}"), target)
+    return target
+
+
+def test_one_question_cannot_change_another(bank_dir: Path, tmp_path: Path) -> None:
+    """Server memory, its socket and stdout are out of reach, and nothing survives a run.
+
+    --jobs 1 makes the later questions follow the attacker onto the same warm servers.
+    """
+    bank = _copy("one-question-against-another.yaml", bank_dir)
+    code, results, _ = _verify(bank, tmp_path, "--jobs", "1")
+    statuses = {q: (r["status"], r["actual"]) for q, r in results.items()}
+    assert statuses["poison"] == (
+        "ok",
+        "server memory: refused\nserver socket: refused\nserver stdout: refused\nleave state: done",
+    ), results["poison"]["message"]
+    assert statuses["victim"] == ("wrong-answer", "42")
+    assert statuses["clean-slate"] == ("ok", "left behind: [] False False")
+    assert code == 1
+
+
+def test_every_run_is_a_fresh_interpreter_whatever_jobs_says(tmp_path: Path) -> None:
+    """Set order and id() change between runs, in fresh and in warm runs, with --jobs 2."""
+    code, results, _ = _verify(sample(f"{TRUST}/fresh-interpreter-per-run.yaml"), tmp_path)
+    assert {q: r["status"] for q, r in results.items()} == dict.fromkeys(results, "unstable")
+    assert len(results) == 24
+    assert code == 1
+
+
+@pytest.fixture
+def host_targets() -> Iterator[tuple[list[str], list[str], list[socket.socket]]]:
+    """Secret files and listening sockets in the places a CI machine keeps them."""
+    tag = uuid.uuid4().hex[:8]
+    outside = Path("/var/tmp") / f"qbank-trust-{tag}"
+    outside.mkdir()
+    places = [outside, Path.home(), ROOT / "tests"]
+    files = ["/etc/shadow", str(ROOT / ".git"), str(Path.home() / ".bashrc")]
+    sockets: list[str] = []
+    listeners: list[socket.socket] = []
+    for i, place in enumerate(places):
+        secret = place / f".qbank-secret-{tag}-{i}"
+        secret.write_text(f"SECRET-{tag}")
+        secret.chmod(0o644)
+        files.append(str(secret))
+        path = str(place / f".qbank-{tag}-{i}.sock")
+        listener = socket.socket(socket.AF_UNIX)
+        listener.bind(path)
+        os.chmod(path, 0o777)
+        listener.listen()
+        sockets.append(path)
+        listeners.append(listener)
+    try:
+        yield files, sockets, listeners
+    finally:
+        for listener in listeners:
+            listener.close()
+        for path in files[3:] + sockets:
+            Path(path).unlink(missing_ok=True)
+        shutil.rmtree(outside, ignore_errors=True)
+
+
+def test_host_files_sockets_and_environment_are_out_of_reach(
+    bank_dir: Path,
+    tmp_path: Path,
+    host_targets: tuple[list[str], list[str], list[socket.socket]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    files, sockets, listeners = host_targets
+    monkeypatch.setenv("QBANK_TRUST_SECRET", "token")
+    template = string.Template(sample(f"{TRUST}/host-secrets.yaml").read_text())
+    expected = "-" * (len(files) + len(sockets))
+    bank = bank_dir / TRUST / "host-secrets.yaml"
+    bank.write_text(template.substitute(files=files, sockets=sockets, expected=expected))
+    accepted: list[socket.socket] = []
+
+    def watch() -> None:
+        for listener in listeners:
+            listener.settimeout(0.1)
+            with contextlib.suppress(OSError):
+                accepted.append(listener.accept()[0])
+
+    code, results, _ = _verify(bank, tmp_path)
+    watch()
+    result = results["reach-the-host"]
+    assert (result["status"], result["actual"]) == ("ok", f"{expected} False"), result["message"]
+    assert accepted == []
+    assert "SECRET-" not in (tmp_path / "report.json").read_text()
+    assert code == 0
+
+
+def test_a_run_is_bounded_as_a_whole(tmp_path: Path) -> None:
+    code, results, data = _verify(sample(f"{TRUST}/bounded-run.yaml"), tmp_path)
+    assert {q: (r["status"], r["actual"]) for q, r in results.items()} == {
+        "fork-bomb": ("ok", "limited"),
+        "fill-memory-disks": ("ok", "bounded bounded"),
+    }, [r["message"] for r in results.values()]
+    limits = data["environment"]["limits"]
+    assert limits["processes"] > 0 and limits["shm_mb"] > 0 and limits["disk_mb"] > 0
+    assert code == 0
+
+
+def test_operator_caps_are_above_what_the_bank_asks(tmp_path: Path) -> None:
+    bank = sample(f"{TRUST}/operator-caps.yaml")
+    code, results, data = _verify(bank, tmp_path, "--max-timeout", "2", "--max-memory", "2048")
+    result = results["asks-too-much"]
+    assert result["status"] == "timeout"
+    assert "timeout capped at 2 s by --max-timeout" in result["message"]
+    assert "memory capped at 2048 MB by --max-memory" in result["message"]
+    limits = data["environment"]["limits"]
+    assert (limits["max_timeout_s"], limits["max_memory_mb"]) == (2, 2048)
+    assert code == 1
+
+
+def _fake_venv(root: Path, marker: Path) -> Path:
+    """A venv inside the bank whose site-packages runs code at start-up (a .pth file)."""
+    venv = root / "evil"
+    real = Path(os.path.realpath(PYTHON))
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "python").symlink_to(real)
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    site = venv / "lib" / version / "site-packages"
+    site.mkdir(parents=True)
+    (venv / "pyvenv.cfg").write_text(
+        f"home = {real.parent}\ninclude-system-site-packages = false\n"
+    )
+    (site / "evil.pth").write_text(f"import os; open({str(marker)!r}, 'w').write('ran')\n")
+    return venv / "bin" / "python"
+
+
+@pytest.mark.parametrize("kind", ["venv", "script"])
+def test_runtime_python_from_the_bank_never_runs_on_the_host(
+    bank_dir: Path, tmp_path: Path, kind: str
+) -> None:
+    marker = Path("/var/tmp") / f"qbank-ran-on-host-{uuid.uuid4().hex[:8]}"
+    root = bank_dir.parent
+    if kind == "venv":
+        python = _fake_venv(root, marker)
+    else:
+        python = root / "evil.sh"
+        python.write_text(f"#!/bin/sh\necho ran > {marker}\n")
+        python.chmod(0o755)
+    (bank_dir / "bank.yaml").write_text(f"runtime:\n  python: {python}\n")
+    shutil.copy(sample("verified-ok.yaml"), bank_dir / TRUST / "verified-ok.yaml")
+    report = tmp_path / "report.json"
+    run = qbank("verify", bank_dir, "--report", report)
+    try:
+        assert not marker.exists(), "the bank's interpreter ran on the host"
+    finally:
+        marker.unlink(missing_ok=True)
+    if kind == "script":
+        assert run.code == 2
+        assert "is a script" in run.err
+    else:  # it does run, in the jail: its .pth fails there (no /var/tmp), the snippets pass
+        assert run.code == 0, run.err
+        records = json.loads(report.read_text())["results"]
+        assert {r["question"]: r["status"] for r in records} == {
+            "ok-sum": "ok",
+            "ok-numpy-shape": "missing-requirement",
+            "ok-with-setup": "ok",
+            "ok-regex": "ok",
+            "ok-expected-error": "missing-requirement",
+        }
+
+
+def test_no_process_is_left_behind_by_an_attack(tmp_path: Path) -> None:
+    """After the attacks above, nothing of qbank's runs is still alive."""
+    _verify(sample(f"{TRUST}/bounded-run.yaml"), tmp_path, "--only", "fork-bomb")
+    threading.Event().wait(0.5)
+    leftover = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                status = Path(f"/proc/{entry}/status").read_text()
+            except OSError:
+                continue
+            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+            if "\nUid:\t65534" in status and b"qbank" in cmdline:
+                leftover.append(entry)
+    assert leftover == []
