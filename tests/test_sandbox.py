@@ -5,6 +5,7 @@ Every test runs real subprocesses in the real isolation of this machine.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import random
@@ -19,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from generator.errors import SandboxError
-from generator.sandbox import Limits, RunResult, Sandbox, detect_isolation
+from generator.sandbox import Limits, RunResult, Sandbox, detect_isolation, jail
 
 PYTHON = str(Path(sys.prefix) / "bin" / "python")
 PROJECT = Path(__file__).resolve().parent.parent
@@ -402,3 +403,76 @@ def test_tensorflow_through_a_warm_server(sandbox: Sandbox) -> None:
         assert (result.stdout, result.returncode, result.killed) == ("(2,)\n", 0, None), (
             result.stderr
         )
+
+
+@pytest.mark.parametrize("preload", PATHS)
+def test_the_jail_shows_only_what_a_snippet_needs(
+    sandbox: Sandbox, preload: tuple[str, ...]
+) -> None:
+    """No home, no checkout, no /run, no host secrets; the run's own processes only."""
+    result = run(
+        sandbox,
+        f"""
+        import os, sys
+        def visible(path):
+            return os.path.exists(path)
+        print(sorted(os.listdir("/etc")))
+        print([p for p in {[str(PROJECT / "tests"), str(PROJECT / ".git"), str(BANK_FILE)]!r}
+               if visible(p)])
+        print([p for p in ["/run", "/var", "/home", "/root/.bashrc", "/etc/shadow",
+                           "/etc/hostname", "/sys"] if visible(p)])
+        print(sorted(int(p) for p in os.listdir("/proc") if p.isdigit()))
+        print(open("/etc/passwd").read().count(chr(10)), os.getuid(), os.getgid())
+        """,
+        preload=preload,
+    )
+    etc, project, host, pids, users = result.stdout.splitlines() or [result.stderr] * 5
+    assert set(eval(etc)) <= {*jail.ETC, "passwd", "group"}, etc
+    assert (project, host) == ("[]", "[]")
+    assert pids == "[1, 2]"
+    assert users == "2 65534 65534"
+
+
+@pytest.mark.parametrize("preload", PATHS)
+def test_what_is_shown_is_read_only(sandbox: Sandbox, preload: tuple[str, ...]) -> None:
+    result = run(
+        sandbox,
+        """
+        import errno, os, sys
+        for path in (sys.prefix + "/planted", sys.base_prefix + "/lib/planted", "/usr/planted",
+                     "/etc/passwd", "/qbank/planted", "/planted"):
+            try:
+                open(path, "a")
+                print("wrote", path)
+            except OSError as exc:
+                print(errno.errorcode[exc.errno])
+        """,
+        preload=preload,
+    )
+    # /etc/passwd exists and is not writable by the snippet's user: EACCES before EROFS.
+    assert result.stdout.split() == ["EROFS"] * 3 + ["EACCES"] + ["EROFS"] * 2, result.stdout
+
+
+@pytest.mark.skipif(
+    os.geteuid() != 0, reason="qbank maps snippets to nobody only when it runs as root"
+)
+def test_as_root_a_snippet_runs_as_host_nobody(sandbox: Sandbox) -> None:
+    """Root's rights on host files never reach a snippet: its host uid is nobody's."""
+    marker = f"qbank-uid-{random.randrange(10**9)}.py"
+    found: list[str] = []
+
+    def look() -> None:
+        for _ in range(200):
+            for pid in processes_with(marker):
+                with contextlib.suppress(OSError):
+                    status = Path(f"/proc/{pid}/status").read_text()
+                    found.extend(line for line in status.splitlines() if line.startswith("Uid:"))
+            if found:
+                return
+            threading.Event().wait(0.05)
+
+    watcher = threading.Thread(target=look)
+    watcher.start()
+    sandbox.run("import time\ntime.sleep(3)", FAST, filename=marker)
+    watcher.join()
+    assert found and set(found[0].split()[1:]) == {str(jail.HOST_UID)}, found

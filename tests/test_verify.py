@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -127,9 +128,20 @@ def test_fetch_without_network_fails_clearly(
     assert run.code == 1
 
 
-def test_snippet_cannot_change_the_bank(tmp_path: Path) -> None:
-    bank = tmp_path / "bank-copy"
+@pytest.mark.parametrize("where", ["/var/tmp", "home", "/tmp"])
+def test_snippet_cannot_change_the_bank(tmp_path: Path, where: str) -> None:
+    """Wherever the bank lives (outside /tmp and home too, where no tmpfs hides it)."""
+    base = {"/var/tmp": Path("/var/tmp"), "home": Path.home(), "/tmp": tmp_path}[where]
+    bank = base / f".qbank-bank-copy-{os.getpid()}-{tmp_path.name}"
     bank.mkdir()
+    try:
+        _check_bank_unchanged(tmp_path, bank)
+    finally:
+        shutil.rmtree(bank, ignore_errors=True)
+    assert not (Path(sys.prefix) / "planted-by-snippet").exists()
+
+
+def _check_bank_unchanged(tmp_path: Path, bank: Path) -> None:
     text = sample("writes-bank.yaml").read_text().replace("SAMPLES_DIR", str(bank))
     (bank / "writes-bank.yaml").write_text(text)
     before = sorted((p.name, p.read_bytes()) for p in bank.iterdir())
