@@ -476,3 +476,25 @@ def test_as_root_a_snippet_runs_as_host_nobody(sandbox: Sandbox) -> None:
     sandbox.run("import time\ntime.sleep(3)", FAST, filename=marker)
     watcher.join()
     assert found and set(found[0].split()[1:]) == {str(jail.HOST_UID)}, found
+
+
+@pytest.mark.parametrize("preload", PATHS)
+def test_output_is_what_a_terminal_shows(sandbox: Sandbox, preload: tuple[str, ...]) -> None:
+    """stdout is line-buffered as on a terminal: a line printed before os._exit is shown."""
+    result = run(
+        sandbox, "import os\nprint('shown')\nprint('half', end='')\nos._exit(0)", preload=preload
+    )
+    assert (result.stdout, result.returncode) == ("shown\n", 0)
+
+
+@pytest.mark.parametrize("preload", PATHS)
+def test_deep_recursion_reports_like_python(sandbox: Sandbox, preload: tuple[str, ...]) -> None:
+    """A million frames: the traceback is folded as `python` folds it, not formatted frame by
+    frame, so a question with a 10 s limit is not reported as a timeout."""
+    code = "import sys\nsys.setrecursionlimit(10**6)\ndef f(n):\n    return f(n + 1)\nf(0)\n"
+    result = sandbox.run(code, Limits(timeout=10, memory_mb=4096), preload=preload)
+    assert result.killed is None, result.stderr[-500:]
+    lines = result.stderr.splitlines()
+    assert lines[-1].startswith("RecursionError: maximum recursion depth exceeded")
+    assert any("Previous line repeated" in line for line in lines)
+    assert len(lines) < 100

@@ -1,0 +1,143 @@
+"""verify at its edges: a server killed by an import, Ctrl-C, and output that is large."""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.helpers import ROOT, qbank, sample
+
+PYTHON = Path(sys.prefix) / "bin" / "python"
+
+
+def test_a_module_that_kills_its_server_gives_crashed_with_the_reason(tmp_path: Path) -> None:
+    venv = tmp_path / "venv"
+    subprocess.run(
+        [str(PYTHON), "-m", "venv", "--without-pip", "--system-site-packages", str(venv)],
+        check=True,
+    )
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    killer = venv / "lib" / version / "site-packages" / "qbank_dies_on_import.py"
+    # A fault, as an illegal instruction is: it kills even a pid namespace's init.
+    killer.write_text("import ctypes\nctypes.string_at(0)\n")
+    bank = tmp_path / "bank"
+    (bank / "topic").mkdir(parents=True)
+    (bank / "topic" / "dies-on-import.yaml").write_text(
+        sample("dies-on-import/topic/dies-on-import.yaml").read_text()
+    )
+    (bank / "bank.yaml").write_text(f"runtime:\n  python: {venv / 'bin' / 'python'}\n")
+    report = tmp_path / "report.json"
+    run = qbank("verify", bank, "--report", report)
+    records = {r["question"]: r for r in json.loads(report.read_text())["results"]}
+    assert run.code == 1, run.err
+    assert records["plain"]["status"] == "ok"
+    crashed = records["needs-the-killer"]
+    assert crashed["status"] == "crashed"
+    assert (
+        "the server that imports qbank_dies_on_import was killed by SIGSEGV" in crashed["message"]
+    )
+    assert "dies-on-import.yaml:" in run.out
+
+
+def test_ctrl_c_stops_at_once_kills_every_snippet_and_reports_what_finished(
+    tmp_path: Path,
+) -> None:
+    report = tmp_path / "report.json"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [
+            str(PYTHON),
+            "-m",
+            "generator",
+            "verify",
+            str(sample("sleeps.yaml")),
+            "--report",
+            str(report),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=tmp_path,
+    )
+    try:
+        # Wait until both sleepers run (seen for half a second: the quick one is done by then).
+        deadline, steady = time.monotonic() + 60, 0
+        while time.monotonic() < deadline and steady < 5:
+            steady = steady + 1 if len(_sleepers()) == 2 else 0
+            time.sleep(0.1)
+        assert steady == 5, "the two sleepers did not start"
+        proc.send_signal(signal.SIGINT)
+        # The snippets sleep 100 s with a 120 s limit: ending long before is stopping them.
+        _, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert proc.returncode == 130, err
+    assert b"interrupted; 2 questions not verified" in err
+    records = {r["question"]: r["status"] for r in json.loads(report.read_text())["results"]}
+    assert records == {"quick": "ok"}
+    assert _sleepers() == []
+
+
+def _sleepers() -> list[int]:
+    """Processes of a snippet from tests/samples/sleeps.yaml (their server's children)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"qbank_inside" in cmdline and b"run\0snippet.py" in cmdline:
+                found.append(int(entry))
+    return found
+
+
+def test_memory_stays_flat_when_runs_print_a_lot(tmp_path: Path) -> None:
+    """20 questions × 10 runs × 1 MB of identical output: kept once per question."""
+    question = """
+  - id: big-{i}
+    mode: practice
+    type: predict-output
+    difficulty: easy
+    title: Prints a megabyte
+    prompt: What does it print?
+    code: |
+      print("x" * 1_000_000)
+      print({i})
+    choices:
+      - text: "{i}"
+        correct: true
+      - "-1"
+    verify:
+      match: last-line
+      runs: 10
+"""
+    bank = tmp_path / "big-outputs.yaml"
+    head = "id: big-outputs\ntitle: big-outputs\ntopic: Samples\nquestions:"
+    bank.write_text(head + "".join(question.format(i=i) for i in range(20)))
+    probe = (
+        "import resource, sys\n"
+        "from generator.__main__ import main\n"
+        "code = main(sys.argv[1:])\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n"
+        "sys.exit(code)\n"
+    )
+    done = subprocess.run(
+        [str(PYTHON), "-c", probe, "verify", str(bank), "--no-cache", "--format", "json"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    peak_mb = int(done.stdout.strip().splitlines()[-1])
+    # 200 MB of output went through; what stays is about 1 MB per question.
+    assert peak_mb < 200, peak_mb
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss > 0
