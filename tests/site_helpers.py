@@ -436,6 +436,13 @@ def small_results() -> dict[str, QuestionResult]:
     }
 
 
+def correct_text(bank: Bank, qid: str) -> str:
+    """The text of the choice that the bank's author marked correct in question ``qid``."""
+    found = [q for q in bank.questions() if q.id == qid]
+    assert len(found) == 1, f"no question {qid} in the bank"
+    return found[0].correct.text
+
+
 def build_small_site(out: Path) -> list[Path]:
     """Render the golden bank into ``out``."""
     return render_site(small_bank(), out, small_results())

@@ -9,18 +9,21 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Literal
 
 import pytest
 
+from generator.model import Bank
 from generator.render import render_site
 from tests.site_helpers import (
     AXE,
     CHROMIUM,
     CHROMIUM_ARGS,
     build_small_site,
+    correct_text,
     small_bank,
 )
 
@@ -38,6 +41,8 @@ if CHROMIUM.exists():
 
 CV = "computer-vision/pretrained-models"
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+#: The bank the site under test is built from: the answer key the tests trust.
+BANK = small_bank()
 
 
 @pytest.fixture(scope="module")
@@ -98,12 +103,36 @@ def choose(page: Page, qid: str, letter: str) -> None:
     question(page, qid).get_by_label(re.compile(rf"^{letter}\.")).check()
 
 
-def answer_index(page: Page, qid: str) -> int:
-    return int(question(page, qid).get_attribute("data-answer") or "0")
-
-
 def letter_of(index: int) -> str:
     return "ABCDEFGH"[index]
+
+
+def as_read(text: str) -> str:
+    """A choice's text as a learner reads it: Markdown code marks gone, spaces collapsed."""
+    return " ".join(text.replace("`", "").split())
+
+
+def right_choice(page: Page, qid: str, bank: Bank = BANK) -> int:
+    """Position on the page of the choice the bank marks correct, found by its text.
+
+    Never read from the page's own answer key (``data-answer``): a page that marks
+    another choice as correct must fail the tests.
+    """
+    want = as_read(correct_text(bank, qid))
+    shown = [as_read(t) for t in question(page, qid).locator(".choice-text").all_text_contents()]
+    assert shown.count(want) == 1, f"{qid}: the bank's answer {want!r} is not one of {shown}"
+    return shown.index(want)
+
+
+def answer_right(page: Page, qid: str, bank: Bank = BANK, timeout: float | None = None) -> None:
+    """Pick the bank's correct choice, check it, and expect the page to call it correct."""
+    q = question(page, qid)
+    choose(page, qid, letter_of(right_choice(page, qid, bank)))
+    q.get_by_role("button", name="Check answer").click()
+    expect(q.locator(".feedback")).to_contain_text("Correct!", timeout=timeout)
+    expect(q.locator(".is-chosen [data-mark]")).to_have_text(
+        "✓ Your answer: correct", timeout=timeout
+    )
 
 
 # --------------------------------------------------------------- practice
@@ -335,11 +364,8 @@ def test_challenge_badge_is_earned(page: Page, site: Path) -> None:
     )
     assert len(ids) == 5
     for n, qid in enumerate(ids):
-        q = question(page, qid)
-        expect(q).to_be_visible()
-        choose(page, qid, letter_of(answer_index(page, qid)))
-        q.get_by_role("button", name="Check answer").click()
-        expect(q.locator(".feedback")).to_contain_text("Correct!")
+        expect(question(page, qid)).to_be_visible()
+        answer_right(page, qid)
         expect(page.locator("[data-score]")).to_have_text(f"Score: {n + 1} of 5")
         if n < 4:
             page.get_by_role("button", name="Next question").click()
@@ -357,6 +383,42 @@ def test_challenge_badge_is_earned(page: Page, site: Path) -> None:
 # --------------------------------------------------------------- test mode
 
 
+def take_test(page: Page, timeout: float | None = None) -> list[str]:
+    """Answer the open test page as the bank says: every question right except the
+    second (wrong on purpose) and the last (left out); finish; check score and reviews.
+
+    Returns the ids of the questions in the order the page shows them.
+    """
+    ids: list[str] = page.locator("[data-mode=test] article.question").evaluate_all(
+        "els => els.map(e => e.dataset.qid)"
+    )
+    wrong, skipped = ids[1], ids[-1]
+    right = {qid: right_choice(page, qid) for qid in ids}
+    for qid in ids:
+        if qid != skipped:
+            choose(page, qid, letter_of((right[qid] + 1) % 4 if qid == wrong else right[qid]))
+    page.get_by_role("button", name="Finish test and see score").click()
+    status = page.locator("[data-test-status]")
+    expect(status).to_contain_text("1 question not answered yet", timeout=timeout)
+    page.get_by_role("button", name="Finish anyway").click()
+    score = f"You scored {len(ids) - 2} of {len(ids)} ({round(100 * (len(ids) - 2) / len(ids))}%)."
+    expect(page.locator("[data-summary-text]")).to_have_text(score, timeout=timeout)
+    for qid in ids:
+        letter = letter_of(right[qid])
+        if qid == wrong:
+            mine = letter_of((right[qid] + 1) % 4)
+            said = f"✗ Your answer: {mine}, wrong.Correct answer: {letter}."
+        elif qid == skipped:
+            said = f"✗ You did not answer this question.Correct answer: {letter}."
+        else:
+            said = f"✓ Your answer: {letter}, correct."
+        expect(question(page, qid).locator("[data-review]")).to_have_text(said, timeout=timeout)
+        marked = question(page, qid).locator(".is-correct .choice-text")
+        expect(marked).to_have_count(1, timeout=timeout)
+        assert as_read(marked.text_content() or "") == as_read(correct_text(BANK, qid))
+    return ids
+
+
 def test_test_mode_scores_and_reviews(page: Page, site: Path) -> None:
     page.goto(url(site, f"{CV}/test.html"))
     articles = page.locator("[data-mode=test] article.question")
@@ -366,31 +428,12 @@ def test_test_mode_scores_and_reviews(page: Page, site: Path) -> None:
     )
     rank = [["band-easy", "band-medium", "band-hard"].index(b) for b in bands]
     assert rank == sorted(rank) and set(rank) == {0, 1, 2}
-    ids = articles.evaluate_all("els => els.map(e => e.dataset.qid)")
-    wrong = ids[1]
-    for qid in ids[:-1]:
-        right = answer_index(page, qid)
-        pick = (right + 1) % 4 if qid == wrong else right
-        choose(page, qid, letter_of(pick))
-    finish = page.get_by_role("button", name="Finish test and see score")
-    finish.click()
-    expect(page.locator("[data-test-status]")).to_contain_text("1 question not answered yet")
-    page.get_by_role("button", name="Finish anyway").click()
-    expect(page.locator("[data-summary-text]")).to_have_text("You scored 8 of 10 (80%).")
+    ids = take_test(page)
     expect(page.locator("#summary-h")).to_be_focused()
 
-    q = question(page, wrong)
-    right_letter = letter_of(answer_index(page, wrong))
-    mine = letter_of((answer_index(page, wrong) + 1) % 4)
-    expect(q.locator("[data-review]")).to_have_text(
-        f"✗ Your answer: {mine}, wrong.Correct answer: {right_letter}."
-    )
+    q = question(page, ids[1])
     expect(q.locator(".is-wrong [data-mark]")).to_have_text("✗ Your answer: wrong")
     expect(q.locator(".is-correct [data-mark]")).to_have_text("✓ Correct answer")
-    expect(question(page, ids[-1]).locator("[data-review]")).to_contain_text(
-        "You did not answer this question."
-    )
-    expect(question(page, ids[0]).locator("[data-review]")).to_contain_text("correct.")
     page.reload()
     expect(page.locator("[data-summary-text]")).to_have_text("You scored 8 of 10 (80%).")
     page.get_by_role("button", name="Retake the test").click()
@@ -429,7 +472,7 @@ def test_keyboard_only_completion(page: Page, site: Path) -> None:
         )
         assert outline != "none", "focused choice has no visible focus"
         page.keyboard.press("Space")
-        for _ in range(answer_index(page, qid)):
+        for _ in range(right_choice(page, qid)):
             page.keyboard.press("ArrowDown")
         tab_to(page, lambda: focused(page, "[data-action=check]"))
         assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
@@ -479,6 +522,37 @@ def test_every_page_loads_without_leaving_the_site(page: Page, site: Path) -> No
         page.goto(html.as_uri())
         expect(page.locator("main")).to_be_visible()
     # The page fixture asserts no request left file:// and no script error happened.
+
+
+# --------------------------------------------------------------- the tests can fail
+
+
+@pytest.mark.parametrize("mode", ["practice", "challenge", "test"])
+def test_a_wrong_answer_key_on_the_page_fails_the_checks(
+    page: Page, site: Path, tmp_path: Path, mode: str
+) -> None:
+    """The checks above trust the bank, not the page: a page whose answer key names
+    another choice than the bank's correct one must make them fail."""
+    tampered = tmp_path / "site"
+    shutil.copytree(site, tampered)
+    qid = {"practice": "why-save-time", "challenge": "why-less-training-time"}.get(
+        mode, "why-save-time"
+    )
+    html = tampered / CV / f"{mode}.html"
+    text = html.read_text(encoding="utf-8")
+    honest = re.search(rf'data-qid="{qid}" data-answer="(\d)"', text)
+    assert honest, f"{qid} has no answer key in {mode}.html"
+    lie = (int(honest[1]) + 1) % 4
+    html.write_text(text.replace(honest[0], f'data-qid="{qid}" data-answer="{lie}"'), "utf-8")
+
+    page.goto(url(tampered, f"{CV}/{mode}.html"))
+    if mode == "challenge":
+        page.get_by_role("button", name="Start challenge").click()
+    with pytest.raises(AssertionError):
+        if mode == "test":
+            take_test(page, timeout=500)
+        else:
+            answer_right(page, qid, timeout=500)
 
 
 # --------------------------------------------------------------- accessibility
