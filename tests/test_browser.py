@@ -524,6 +524,58 @@ def test_every_page_loads_without_leaving_the_site(page: Page, site: Path) -> No
     # The page fixture asserts no request left file:// and no script error happened.
 
 
+# --------------------------------------------------------------- URL hashes
+
+#: Hashes a link, a typo or a hostile page could open a page with.
+ODD_HASHES = {
+    "lone-percent": "%",
+    "cut-escape": "%E0%A4%A",
+    "question-then-percent": "q-%",
+    "markup": "<script>alert(1)</script>",
+    "huge": "q-" + "x" * 50_000,
+    "unknown-id": "q-no-such-question",
+    "question-id-then-bad-escape": "q-why-save-time%ZZ",
+}
+
+
+@pytest.mark.parametrize("fragment", ODD_HASHES.values(), ids=ODD_HASHES.keys())
+def test_any_hash_leaves_every_page_working(page: Page, site: Path, fragment: str) -> None:
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+
+    def open_(path: str) -> None:
+        page.goto((site / path).as_uri() + "#" + fragment)
+
+    open_(f"{CV}/practice.html")
+    expect(page.locator("[data-pager-status]")).to_have_text("Question 1 of 5")
+    answer_right(page, "why-save-time")
+    page.get_by_role("button", name="All in a list").click()
+    expect(question(page, "small-dataset-approach")).to_be_visible()
+
+    open_(f"{CV}/challenge.html")
+    page.get_by_role("button", name="Start challenge", exact=True).click()
+    expect(page.locator("[data-pager-status]")).to_have_text("Question 1 of 5")
+    answer_right(page, "why-less-training-time")
+    expect(page.locator("[data-score]")).to_have_text("Score: 1 of 5")
+
+    open_(f"{CV}/test.html")
+    page.get_by_role("button", name="Finish test and see score").click()
+    expect(page.locator("[data-test-status]")).to_contain_text("10 questions not answered yet")
+
+    open_(f"{CV}/index.html")
+    expect(page.locator(".progress-text")).to_have_text("Answered 2 of 10, 2 correct.")
+
+    open_("index.html")
+    expect(page.locator(".pattern-card").first.locator(".progress-text")).to_have_text(
+        "Answered 2 of 10, 2 correct."
+    )
+    page.get_by_label("Search titles, prompts and choices").fill("mobilenetv2 shape")
+    expect(page.locator("#search-results li").first).to_contain_text(
+        "Output shape of MobileNetV2 predictions"
+    )
+    assert errors == []
+
+
 # --------------------------------------------------------------- the tests can fail
 
 

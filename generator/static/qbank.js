@@ -205,8 +205,10 @@
     for (var i = 0; i < this.questions.length; i++) if (this.questions[i].id === id) return i;
     return -1;
   };
+  /* The question "#q-<id>" names. Ids are slugs, never percent-escaped, so the hash is
+   * compared as it is: decoding it would throw on "#%" and stop every script. */
   function hashTarget(pager) {
-    var hash = decodeURIComponent(window.location.hash || "");
+    var hash = String(window.location.hash || "");
     return hash.indexOf("#q-") === 0 ? pager.indexOf(hash.slice(3)) : -1;
   }
 
