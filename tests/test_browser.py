@@ -441,6 +441,30 @@ def test_test_mode_scores_and_reviews(page: Page, site: Path) -> None:
     expect(page.locator("[data-review]").first).to_be_hidden()
 
 
+def test_unanswered_warning_goes_once_every_question_is_answered(page: Page, site: Path) -> None:
+    page.goto(url(site, f"{CV}/test.html"))
+    ids = page.locator("[data-mode=test] article.question").evaluate_all(
+        "els => els.map(e => e.dataset.qid)"
+    )
+    for qid in ids[:-2]:
+        choose(page, qid, "A")
+    status = page.locator("[data-test-status]")
+    page.get_by_role("button", name="Finish test and see score").click()
+    expect(status).to_contain_text("2 questions not answered yet")
+    choose(page, ids[-2], "A")
+    expect(status).to_have_text("")
+    finish = page.get_by_role("button", name="Finish test and see score")
+    finish.click()
+    expect(status).to_contain_text("1 question not answered yet")
+    expect(page.get_by_role("button", name="Finish anyway")).to_be_visible()
+    choose(page, ids[-1], "A")
+    expect(status).to_have_text("")
+    expect(finish).to_be_visible()
+    finish.click()
+    expect(page.locator("[data-summary]")).to_be_visible()
+    expect(status).to_have_text("")
+
+
 # --------------------------------------------------------------- keyboard
 
 

@@ -531,9 +531,14 @@
       if (!q || s.done) return;
       s.a[q.id] = Number(radio.value);
       store.set(key, s);
+      disarm();
+    });
+    /* A new answer changes what is missing: the warning and "Finish anyway" go. */
+    function disarm() {
       armed = false;
       finishButton.textContent = "Finish test and see score";
-    });
+      status.textContent = "";
+    }
     on(section, "finish", function () {
       var s = state();
       var missing = questions.filter(function (q) {
@@ -553,8 +558,7 @@
     });
     on(section, "retake", function () {
       store.remove(key);
-      armed = false;
-      finishButton.textContent = "Finish test and see score";
+      disarm();
       render();
       if (questions[0]) questions[0].focusTitle();
     });
