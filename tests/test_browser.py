@@ -16,8 +16,10 @@ from typing import Any, Literal
 
 import pytest
 
+from generator.bank import load_bank
 from generator.model import Bank
 from generator.render import render_site
+from tests.helpers import sample
 from tests.site_helpers import (
     AXE,
     CHROMIUM,
@@ -195,7 +197,7 @@ def test_progress_survives_reload_and_reset(page: Page, site: Path) -> None:
     q = question(page, "why-save-time")
     expect(q.locator(".feedback")).to_have_text("✓ Correct! D is right.")
     expect(q.get_by_label(re.compile(r"^D\."))).to_be_checked()
-    stored = page.evaluate("localStorage.getItem('qbank:pattern-practice:why-save-time')")
+    stored = page.evaluate("localStorage.getItem('qbank:pattern-practice:q:why-save-time')")
     assert stored and '"ok":true' in stored
 
     page.goto(url(site, "index.html"))
@@ -598,6 +600,104 @@ def test_any_hash_leaves_every_page_working(page: Page, site: Path, fragment: st
         "Output shape of MobileNetV2 predictions"
     )
     assert errors == []
+
+
+# --------------------------------------------------------------- stored progress
+
+
+@pytest.fixture(scope="module")
+def keys_bank() -> Bank:
+    """tests/samples/stored-keys: ids that read like the site's own settings and keys."""
+    bank, problems = load_bank(sample("stored-keys"))
+    assert problems == []
+    return bank
+
+
+@pytest.fixture(scope="module")
+def keys_site(tmp_path_factory: pytest.TempPathFactory, keys_bank: Bank) -> Path:
+    out = tmp_path_factory.mktemp("keys-site")
+    render_site(keys_bank, out)
+    return out
+
+
+def test_ids_like_settings_keep_their_progress(
+    page: Page, keys_site: Path, keys_bank: Bank
+) -> None:
+    words = "site-words/view"
+    page.goto(url(keys_site, f"{words}/practice.html"))
+    answer_right(page, "view", keys_bank)
+    page.get_by_role("button", name="Next question").click()
+    choose(page, "progress", letter_of((right_choice(page, "progress", keys_bank) + 1) % 3))
+    question(page, "progress").get_by_role("button", name="Check answer").click()
+    page.get_by_role("button", name="All in a list").click()
+    answer_right(page, "setting", keys_bank)
+    page.reload()
+    all_in_a_list = page.get_by_role("button", name="All in a list")
+    expect(all_in_a_list).to_have_attribute("aria-pressed", "true")
+    expect(question(page, "view").locator(".feedback")).to_contain_text("Correct!")
+    expect(question(page, "progress").locator(".feedback")).to_contain_text("Not quite.")
+    expect(question(page, "setting").locator(".feedback")).to_contain_text("Correct!")
+    page.get_by_role("button", name="One at a time").click()
+    page.reload()
+    expect(page.locator("[data-pager-status]")).to_have_text("Question 1 of 3")
+    expect(question(page, "view").locator(".feedback")).to_contain_text("Correct!")
+
+    page.goto(url(keys_site, f"{words}/challenge.html"))
+    page.get_by_role("button", name="Start challenge").click()
+    answer_right(page, "badge", keys_bank)
+    page.get_by_role("button", name="Next question").click()
+    answer_right(page, "test", keys_bank)
+    expect(page.locator("[data-badge-status]")).to_have_text("Badge earned!")
+
+    page.goto(url(keys_site, f"{words}/test.html"))
+    choose(page, "view", "A")
+    page.reload()
+    expect(question(page, "view").get_by_label(re.compile(r"^A\."))).to_be_checked()
+
+    page.goto(url(keys_site, "index.html"))
+    card = page.locator(".pattern-card").first
+    expect(card.locator(".progress-text")).to_have_text(
+        "Answered 5 of 5, 4 correct. Badge earned: Word Keeper."
+    )
+    expect(page.locator("[data-badge-list] li")).to_have_text(["Word Keeper"])
+
+    page.goto(url(keys_site, f"{words}/index.html"))
+    page.get_by_role("button", name="Reset progress for this pattern").click()
+    page.get_by_role("button", name="Yes, reset").click()
+    expect(page.locator(".pattern-progress .progress-text")).to_have_text("Not started.")
+    left = page.evaluate("Object.keys(localStorage)")
+    assert left == ["qbank:pattern-practice:setting:view"], "only the view setting stays"
+
+
+def test_progress_saved_before_key_namespaces_is_kept(page: Page, site: Path) -> None:
+    page.goto(url(site, f"{CV}/practice.html"))
+    page.evaluate(
+        """() => {
+            localStorage.clear();
+            localStorage.setItem('qbank:pattern-practice:why-save-time',
+                                 JSON.stringify({c: 0, ok: false, done: true}));
+            localStorage.setItem('qbank:pattern-practice:why-less-training-time',
+                                 JSON.stringify({used: 1, c: 3, ok: true, done: true}));
+            localStorage.setItem('qbank:pattern-practice:view', JSON.stringify('all'));
+            localStorage.setItem('qbank:pattern-practice:badge:pretrained-models',
+                                 JSON.stringify({name: 'Pre-trained Model Master'}));
+        }"""
+    )
+    page.reload()
+    expect(page.get_by_role("button", name="All in a list")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    expect(question(page, "why-save-time").locator(".feedback")).to_contain_text("Not quite.")
+    assert sorted(page.evaluate("Object.keys(localStorage)")) == [
+        "qbank:pattern-practice:badge:pretrained-models",
+        "qbank:pattern-practice:q:why-less-training-time",
+        "qbank:pattern-practice:q:why-save-time",
+        "qbank:pattern-practice:setting:view",
+    ]
+    page.goto(url(site, "index.html"))
+    expect(page.locator(".pattern-card").first.locator(".progress-text")).to_have_text(
+        "Answered 2 of 10, 1 correct. Badge earned: Pre-trained Model Master."
+    )
 
 
 # --------------------------------------------------------------- the tests can fail
