@@ -71,12 +71,6 @@ class PatternPage:
         """(page name, label) of the modes this pattern has questions for."""
         return [(name, label) for name, label in MODES if getattr(self, name)]
 
-    @property
-    def keys(self) -> str:
-        """Local-storage keys (after the bank prefix) holding this pattern's progress."""
-        ids = [q.id for q in self.pattern.questions]
-        return " ".join([*ids, f"test:{self.pattern.id}", f"badge:{self.pattern.id}"])
-
 
 def slugify(text: str) -> str:
     """``Pattern Practice`` → ``pattern-practice``."""

@@ -9,11 +9,13 @@ retake the screenshots in docs/screenshots/ the same way::
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
+from generator import render
 from generator.errors import Location
 from generator.model import Bank, Choice, Pattern, Question, Settings, Solution, Step
 from generator.publish import publish
@@ -436,9 +438,37 @@ def small_results() -> dict[str, QuestionResult]:
     }
 
 
+def correct_text(bank: Bank, qid: str) -> str:
+    """The text of the choice that the bank's author marked correct in question ``qid``."""
+    found = [q for q in bank.questions() if q.id == qid]
+    assert len(found) == 1, f"no question {qid} in the bank"
+    return found[0].correct.text
+
+
 def build_small_site(out: Path) -> list[Path]:
     """Render the golden bank into ``out``."""
     return render_site(small_bank(), out, small_results())
+
+
+#: Start of the mark :func:`render_chunk_noting_worker` adds to the files a chunk wrote.
+WORKER_MARK = "rendered-by-pid-"
+_render_chunk = render._render_chunk
+
+
+def render_chunk_noting_worker(job: render._Job, pages: list[render.PatternPage]) -> list[Path]:
+    """The renderer's own chunk function, plus a mark naming the process that ran it.
+
+    Set in its place, it shows which processes rendered a site: worker processes load
+    it by name and call the original, captured here when this module is imported.
+    """
+    return [*_render_chunk(job, pages), Path(f"{WORKER_MARK}{os.getpid()}")]
+
+
+def worker_pids(written: list[Path]) -> set[int]:
+    """The processes :func:`render_chunk_noting_worker` saw render, from the files written."""
+    return {
+        int(p.name.removeprefix(WORKER_MARK)) for p in written if p.name.startswith(WORKER_MARK)
+    }
 
 
 def generated_bank(count: int = 5000, per_pattern: int = 10, code_every: int = 3) -> Bank:

@@ -9,18 +9,23 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Literal
 
 import pytest
 
+from generator.bank import load_bank
+from generator.model import Bank
 from generator.render import render_site
+from tests.helpers import sample
 from tests.site_helpers import (
     AXE,
     CHROMIUM,
     CHROMIUM_ARGS,
     build_small_site,
+    correct_text,
     small_bank,
 )
 
@@ -38,6 +43,8 @@ if CHROMIUM.exists():
 
 CV = "computer-vision/pretrained-models"
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+#: The bank the site under test is built from: the answer key the tests trust.
+BANK = small_bank()
 
 
 @pytest.fixture(scope="module")
@@ -98,12 +105,36 @@ def choose(page: Page, qid: str, letter: str) -> None:
     question(page, qid).get_by_label(re.compile(rf"^{letter}\.")).check()
 
 
-def answer_index(page: Page, qid: str) -> int:
-    return int(question(page, qid).get_attribute("data-answer") or "0")
-
-
 def letter_of(index: int) -> str:
     return "ABCDEFGH"[index]
+
+
+def as_read(text: str) -> str:
+    """A choice's text as a learner reads it: Markdown code marks gone, spaces collapsed."""
+    return " ".join(text.replace("`", "").split())
+
+
+def right_choice(page: Page, qid: str, bank: Bank = BANK) -> int:
+    """Position on the page of the choice the bank marks correct, found by its text.
+
+    Never read from the page's own answer key (``data-answer``): a page that marks
+    another choice as correct must fail the tests.
+    """
+    want = as_read(correct_text(bank, qid))
+    shown = [as_read(t) for t in question(page, qid).locator(".choice-text").all_text_contents()]
+    assert shown.count(want) == 1, f"{qid}: the bank's answer {want!r} is not one of {shown}"
+    return shown.index(want)
+
+
+def answer_right(page: Page, qid: str, bank: Bank = BANK, timeout: float | None = None) -> None:
+    """Pick the bank's correct choice, check it, and expect the page to call it correct."""
+    q = question(page, qid)
+    choose(page, qid, letter_of(right_choice(page, qid, bank)))
+    q.get_by_role("button", name="Check answer").click()
+    expect(q.locator(".feedback")).to_contain_text("Correct!", timeout=timeout)
+    expect(q.locator(".is-chosen [data-mark]")).to_have_text(
+        "✓ Your answer: correct", timeout=timeout
+    )
 
 
 # --------------------------------------------------------------- practice
@@ -166,7 +197,7 @@ def test_progress_survives_reload_and_reset(page: Page, site: Path) -> None:
     q = question(page, "why-save-time")
     expect(q.locator(".feedback")).to_have_text("✓ Correct! D is right.")
     expect(q.get_by_label(re.compile(r"^D\."))).to_be_checked()
-    stored = page.evaluate("localStorage.getItem('qbank:pattern-practice:why-save-time')")
+    stored = page.evaluate("localStorage.getItem('qbank:pattern-practice:q:why-save-time')")
     assert stored and '"ok":true' in stored
 
     page.goto(url(site, "index.html"))
@@ -335,11 +366,8 @@ def test_challenge_badge_is_earned(page: Page, site: Path) -> None:
     )
     assert len(ids) == 5
     for n, qid in enumerate(ids):
-        q = question(page, qid)
-        expect(q).to_be_visible()
-        choose(page, qid, letter_of(answer_index(page, qid)))
-        q.get_by_role("button", name="Check answer").click()
-        expect(q.locator(".feedback")).to_contain_text("Correct!")
+        expect(question(page, qid)).to_be_visible()
+        answer_right(page, qid)
         expect(page.locator("[data-score]")).to_have_text(f"Score: {n + 1} of 5")
         if n < 4:
             page.get_by_role("button", name="Next question").click()
@@ -357,6 +385,42 @@ def test_challenge_badge_is_earned(page: Page, site: Path) -> None:
 # --------------------------------------------------------------- test mode
 
 
+def take_test(page: Page, timeout: float | None = None) -> list[str]:
+    """Answer the open test page as the bank says: every question right except the
+    second (wrong on purpose) and the last (left out); finish; check score and reviews.
+
+    Returns the ids of the questions in the order the page shows them.
+    """
+    ids: list[str] = page.locator("[data-mode=test] article.question").evaluate_all(
+        "els => els.map(e => e.dataset.qid)"
+    )
+    wrong, skipped = ids[1], ids[-1]
+    right = {qid: right_choice(page, qid) for qid in ids}
+    for qid in ids:
+        if qid != skipped:
+            choose(page, qid, letter_of((right[qid] + 1) % 4 if qid == wrong else right[qid]))
+    page.get_by_role("button", name="Finish test and see score").click()
+    status = page.locator("[data-test-status]")
+    expect(status).to_contain_text("1 question not answered yet", timeout=timeout)
+    page.get_by_role("button", name="Finish anyway").click()
+    score = f"You scored {len(ids) - 2} of {len(ids)} ({round(100 * (len(ids) - 2) / len(ids))}%)."
+    expect(page.locator("[data-summary-text]")).to_have_text(score, timeout=timeout)
+    for qid in ids:
+        letter = letter_of(right[qid])
+        if qid == wrong:
+            mine = letter_of((right[qid] + 1) % 4)
+            said = f"✗ Your answer: {mine}, wrong.Correct answer: {letter}."
+        elif qid == skipped:
+            said = f"✗ You did not answer this question.Correct answer: {letter}."
+        else:
+            said = f"✓ Your answer: {letter}, correct."
+        expect(question(page, qid).locator("[data-review]")).to_have_text(said, timeout=timeout)
+        marked = question(page, qid).locator(".is-correct .choice-text")
+        expect(marked).to_have_count(1, timeout=timeout)
+        assert as_read(marked.text_content() or "") == as_read(correct_text(BANK, qid))
+    return ids
+
+
 def test_test_mode_scores_and_reviews(page: Page, site: Path) -> None:
     page.goto(url(site, f"{CV}/test.html"))
     articles = page.locator("[data-mode=test] article.question")
@@ -366,36 +430,41 @@ def test_test_mode_scores_and_reviews(page: Page, site: Path) -> None:
     )
     rank = [["band-easy", "band-medium", "band-hard"].index(b) for b in bands]
     assert rank == sorted(rank) and set(rank) == {0, 1, 2}
-    ids = articles.evaluate_all("els => els.map(e => e.dataset.qid)")
-    wrong = ids[1]
-    for qid in ids[:-1]:
-        right = answer_index(page, qid)
-        pick = (right + 1) % 4 if qid == wrong else right
-        choose(page, qid, letter_of(pick))
-    finish = page.get_by_role("button", name="Finish test and see score")
-    finish.click()
-    expect(page.locator("[data-test-status]")).to_contain_text("1 question not answered yet")
-    page.get_by_role("button", name="Finish anyway").click()
-    expect(page.locator("[data-summary-text]")).to_have_text("You scored 8 of 10 (80%).")
+    ids = take_test(page)
     expect(page.locator("#summary-h")).to_be_focused()
 
-    q = question(page, wrong)
-    right_letter = letter_of(answer_index(page, wrong))
-    mine = letter_of((answer_index(page, wrong) + 1) % 4)
-    expect(q.locator("[data-review]")).to_have_text(
-        f"✗ Your answer: {mine}, wrong.Correct answer: {right_letter}."
-    )
+    q = question(page, ids[1])
     expect(q.locator(".is-wrong [data-mark]")).to_have_text("✗ Your answer: wrong")
     expect(q.locator(".is-correct [data-mark]")).to_have_text("✓ Correct answer")
-    expect(question(page, ids[-1]).locator("[data-review]")).to_contain_text(
-        "You did not answer this question."
-    )
-    expect(question(page, ids[0]).locator("[data-review]")).to_contain_text("correct.")
     page.reload()
     expect(page.locator("[data-summary-text]")).to_have_text("You scored 8 of 10 (80%).")
     page.get_by_role("button", name="Retake the test").click()
     expect(page.locator("[data-summary]")).to_be_hidden()
     expect(page.locator("[data-review]").first).to_be_hidden()
+
+
+def test_unanswered_warning_goes_once_every_question_is_answered(page: Page, site: Path) -> None:
+    page.goto(url(site, f"{CV}/test.html"))
+    ids = page.locator("[data-mode=test] article.question").evaluate_all(
+        "els => els.map(e => e.dataset.qid)"
+    )
+    for qid in ids[:-2]:
+        choose(page, qid, "A")
+    status = page.locator("[data-test-status]")
+    page.get_by_role("button", name="Finish test and see score").click()
+    expect(status).to_contain_text("2 questions not answered yet")
+    choose(page, ids[-2], "A")
+    expect(status).to_have_text("")
+    finish = page.get_by_role("button", name="Finish test and see score")
+    finish.click()
+    expect(status).to_contain_text("1 question not answered yet")
+    expect(page.get_by_role("button", name="Finish anyway")).to_be_visible()
+    choose(page, ids[-1], "A")
+    expect(status).to_have_text("")
+    expect(finish).to_be_visible()
+    finish.click()
+    expect(page.locator("[data-summary]")).to_be_visible()
+    expect(status).to_have_text("")
 
 
 # --------------------------------------------------------------- keyboard
@@ -429,7 +498,7 @@ def test_keyboard_only_completion(page: Page, site: Path) -> None:
         )
         assert outline != "none", "focused choice has no visible focus"
         page.keyboard.press("Space")
-        for _ in range(answer_index(page, qid)):
+        for _ in range(right_choice(page, qid)):
             page.keyboard.press("ArrowDown")
         tab_to(page, lambda: focused(page, "[data-action=check]"))
         assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
@@ -479,6 +548,187 @@ def test_every_page_loads_without_leaving_the_site(page: Page, site: Path) -> No
         page.goto(html.as_uri())
         expect(page.locator("main")).to_be_visible()
     # The page fixture asserts no request left file:// and no script error happened.
+
+
+# --------------------------------------------------------------- URL hashes
+
+#: Hashes a link, a typo or a hostile page could open a page with.
+ODD_HASHES = {
+    "lone-percent": "%",
+    "cut-escape": "%E0%A4%A",
+    "question-then-percent": "q-%",
+    "markup": "<script>alert(1)</script>",
+    "huge": "q-" + "x" * 50_000,
+    "unknown-id": "q-no-such-question",
+    "question-id-then-bad-escape": "q-why-save-time%ZZ",
+}
+
+
+@pytest.mark.parametrize("fragment", ODD_HASHES.values(), ids=ODD_HASHES.keys())
+def test_any_hash_leaves_every_page_working(page: Page, site: Path, fragment: str) -> None:
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+
+    def open_(path: str) -> None:
+        page.goto((site / path).as_uri() + "#" + fragment)
+
+    open_(f"{CV}/practice.html")
+    expect(page.locator("[data-pager-status]")).to_have_text("Question 1 of 5")
+    answer_right(page, "why-save-time")
+    page.get_by_role("button", name="All in a list").click()
+    expect(question(page, "small-dataset-approach")).to_be_visible()
+
+    open_(f"{CV}/challenge.html")
+    page.get_by_role("button", name="Start challenge", exact=True).click()
+    expect(page.locator("[data-pager-status]")).to_have_text("Question 1 of 5")
+    answer_right(page, "why-less-training-time")
+    expect(page.locator("[data-score]")).to_have_text("Score: 1 of 5")
+
+    open_(f"{CV}/test.html")
+    page.get_by_role("button", name="Finish test and see score").click()
+    expect(page.locator("[data-test-status]")).to_contain_text("10 questions not answered yet")
+
+    open_(f"{CV}/index.html")
+    expect(page.locator(".progress-text")).to_have_text("Answered 2 of 10, 2 correct.")
+
+    open_("index.html")
+    expect(page.locator(".pattern-card").first.locator(".progress-text")).to_have_text(
+        "Answered 2 of 10, 2 correct."
+    )
+    page.get_by_label("Search titles, prompts and choices").fill("mobilenetv2 shape")
+    expect(page.locator("#search-results li").first).to_contain_text(
+        "Output shape of MobileNetV2 predictions"
+    )
+    assert errors == []
+
+
+# --------------------------------------------------------------- stored progress
+
+
+@pytest.fixture(scope="module")
+def keys_bank() -> Bank:
+    """tests/samples/stored-keys: ids that read like the site's own settings and keys."""
+    bank, problems = load_bank(sample("stored-keys"))
+    assert problems == []
+    return bank
+
+
+@pytest.fixture(scope="module")
+def keys_site(tmp_path_factory: pytest.TempPathFactory, keys_bank: Bank) -> Path:
+    out = tmp_path_factory.mktemp("keys-site")
+    render_site(keys_bank, out)
+    return out
+
+
+def test_ids_like_settings_keep_their_progress(
+    page: Page, keys_site: Path, keys_bank: Bank
+) -> None:
+    words = "site-words/view"
+    page.goto(url(keys_site, f"{words}/practice.html"))
+    answer_right(page, "view", keys_bank)
+    page.get_by_role("button", name="Next question").click()
+    choose(page, "progress", letter_of((right_choice(page, "progress", keys_bank) + 1) % 3))
+    question(page, "progress").get_by_role("button", name="Check answer").click()
+    page.get_by_role("button", name="All in a list").click()
+    answer_right(page, "setting", keys_bank)
+    page.reload()
+    all_in_a_list = page.get_by_role("button", name="All in a list")
+    expect(all_in_a_list).to_have_attribute("aria-pressed", "true")
+    expect(question(page, "view").locator(".feedback")).to_contain_text("Correct!")
+    expect(question(page, "progress").locator(".feedback")).to_contain_text("Not quite.")
+    expect(question(page, "setting").locator(".feedback")).to_contain_text("Correct!")
+    page.get_by_role("button", name="One at a time").click()
+    page.reload()
+    expect(page.locator("[data-pager-status]")).to_have_text("Question 1 of 3")
+    expect(question(page, "view").locator(".feedback")).to_contain_text("Correct!")
+
+    page.goto(url(keys_site, f"{words}/challenge.html"))
+    page.get_by_role("button", name="Start challenge").click()
+    answer_right(page, "badge", keys_bank)
+    page.get_by_role("button", name="Next question").click()
+    answer_right(page, "test", keys_bank)
+    expect(page.locator("[data-badge-status]")).to_have_text("Badge earned!")
+
+    page.goto(url(keys_site, f"{words}/test.html"))
+    choose(page, "view", "A")
+    page.reload()
+    expect(question(page, "view").get_by_label(re.compile(r"^A\."))).to_be_checked()
+
+    page.goto(url(keys_site, "index.html"))
+    card = page.locator(".pattern-card").first
+    expect(card.locator(".progress-text")).to_have_text(
+        "Answered 5 of 5, 4 correct. Badge earned: Word Keeper."
+    )
+    expect(page.locator("[data-badge-list] li")).to_have_text(["Word Keeper"])
+
+    page.goto(url(keys_site, f"{words}/index.html"))
+    page.get_by_role("button", name="Reset progress for this pattern").click()
+    page.get_by_role("button", name="Yes, reset").click()
+    expect(page.locator(".pattern-progress .progress-text")).to_have_text("Not started.")
+    left = page.evaluate("Object.keys(localStorage)")
+    assert left == ["qbank:pattern-practice:setting:view"], "only the view setting stays"
+
+
+def test_progress_saved_before_key_namespaces_is_kept(page: Page, site: Path) -> None:
+    page.goto(url(site, f"{CV}/practice.html"))
+    page.evaluate(
+        """() => {
+            localStorage.clear();
+            localStorage.setItem('qbank:pattern-practice:why-save-time',
+                                 JSON.stringify({c: 0, ok: false, done: true}));
+            localStorage.setItem('qbank:pattern-practice:why-less-training-time',
+                                 JSON.stringify({used: 1, c: 3, ok: true, done: true}));
+            localStorage.setItem('qbank:pattern-practice:view', JSON.stringify('all'));
+            localStorage.setItem('qbank:pattern-practice:badge:pretrained-models',
+                                 JSON.stringify({name: 'Pre-trained Model Master'}));
+        }"""
+    )
+    page.reload()
+    expect(page.get_by_role("button", name="All in a list")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    expect(question(page, "why-save-time").locator(".feedback")).to_contain_text("Not quite.")
+    assert sorted(page.evaluate("Object.keys(localStorage)")) == [
+        "qbank:pattern-practice:badge:pretrained-models",
+        "qbank:pattern-practice:q:why-less-training-time",
+        "qbank:pattern-practice:q:why-save-time",
+        "qbank:pattern-practice:setting:view",
+    ]
+    page.goto(url(site, "index.html"))
+    expect(page.locator(".pattern-card").first.locator(".progress-text")).to_have_text(
+        "Answered 2 of 10, 1 correct. Badge earned: Pre-trained Model Master."
+    )
+
+
+# --------------------------------------------------------------- the tests can fail
+
+
+@pytest.mark.parametrize("mode", ["practice", "challenge", "test"])
+def test_a_wrong_answer_key_on_the_page_fails_the_checks(
+    page: Page, site: Path, tmp_path: Path, mode: str
+) -> None:
+    """The checks above trust the bank, not the page: a page whose answer key names
+    another choice than the bank's correct one must make them fail."""
+    tampered = tmp_path / "site"
+    shutil.copytree(site, tampered)
+    qid = {"practice": "why-save-time", "challenge": "why-less-training-time"}.get(
+        mode, "why-save-time"
+    )
+    html = tampered / CV / f"{mode}.html"
+    text = html.read_text(encoding="utf-8")
+    honest = re.search(rf'data-qid="{qid}" data-answer="(\d)"', text)
+    assert honest, f"{qid} has no answer key in {mode}.html"
+    lie = (int(honest[1]) + 1) % 4
+    html.write_text(text.replace(honest[0], f'data-qid="{qid}" data-answer="{lie}"'), "utf-8")
+
+    page.goto(url(tampered, f"{CV}/{mode}.html"))
+    if mode == "challenge":
+        page.get_by_role("button", name="Start challenge").click()
+    with pytest.raises(AssertionError):
+        if mode == "test":
+            take_test(page, timeout=500)
+        else:
+            answer_right(page, qid, timeout=500)
 
 
 # --------------------------------------------------------------- accessibility

@@ -30,8 +30,10 @@ from tests.site_helpers import (
     generated_bank,
     pretrained_models,
     question,
+    render_chunk_noting_worker,
     small_bank,
     small_results,
+    worker_pids,
 )
 
 EVIL = (
@@ -470,19 +472,30 @@ def test_five_thousand_questions(tmp_path: Path) -> None:
 
 
 def test_parallel_render_equals_serial(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Large banks render in worker processes (a fork server while threads run), same bytes."""
+    """Large banks render in worker processes (a fork server while threads run), same bytes.
+
+    The parallel path is forced whatever the machine's CPU count, and the test checks
+    that more than one worker process really rendered pages.
+    """
     bank = generated_bank(1000)
+    assert sum(1 for _ in bank.questions()) >= render.PARALLEL_FROM
+    monkeypatch.setattr(os, "cpu_count", lambda: 4)
+    monkeypatch.setattr(render, "_render_chunk", render_chunk_noting_worker)
     stop = threading.Event()
     waiter = threading.Thread(target=stop.wait, daemon=True)
     waiter.start()
     try:
         (tmp_path / "parallel").mkdir()
-        render_site(bank, tmp_path / "parallel")
+        parallel = render_site(bank, tmp_path / "parallel")
     finally:
         stop.set()
+    workers = worker_pids(parallel)
+    assert len(workers) >= 2, f"rendered by {workers}, not by several worker processes"
+    assert os.getpid() not in workers
+
     monkeypatch.setattr(render, "PARALLEL_FROM", 10**9)
     (tmp_path / "serial").mkdir()
-    render_site(bank, tmp_path / "serial")
+    assert worker_pids(render_site(bank, tmp_path / "serial")) == {os.getpid()}
     files = [
         {p.relative_to(root): p.read_bytes() for p in root.rglob("*") if p.is_file()}
         for root in (tmp_path / "parallel", tmp_path / "serial")

@@ -1,12 +1,28 @@
 /* qbank learner site: practice, challenge and test modes, progress, search.
  * No framework and no inline script: pages carry their data in data-* attributes.
- * Progress lives in localStorage under "qbank:<bank-slug>:<question-id>". */
+ * Progress lives in localStorage under "qbank:<bank-slug>:<kind>:<id>" (see KEY). */
 (function () {
   "use strict";
 
   var PREFIX = "qbank:" + (document.body.getAttribute("data-bank") || "bank") + ":";
   var LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
   var THRESHOLDS = [60, 30, 10];
+  /* Every stored key starts with its kind. Ids are slugs, which never hold ":", so no
+   * question or pattern id can collide with a setting or with another kind of key. */
+  var KEY = {
+    question: function (id) {
+      return "q:" + id;
+    },
+    test: function (pattern) {
+      return "test:" + pattern;
+    },
+    badge: function (pattern) {
+      return "badge:" + pattern;
+    },
+    setting: function (name) {
+      return "setting:" + name;
+    }
+  };
 
   /* ------------------------------------------------------------ storage */
   var store = {
@@ -45,6 +61,28 @@
       return found;
     }
   };
+
+  /* Keys saved before the kinds existed were a bare question id, or "view" for the
+   * practice view; they move to their new names, so no learner loses progress. */
+  function migrate() {
+    store.keys().forEach(function (key) {
+      if (key.indexOf(":") >= 0) return;
+      var value = store.get(key);
+      var renamed = typeof value === "string" ? KEY.setting(key) : KEY.question(key);
+      if (value !== null && store.get(renamed) === null) store.set(renamed, value);
+      store.remove(key);
+    });
+  }
+  function words(text) {
+    return (text || "").split(" ").filter(Boolean);
+  }
+  /* The keys of a pattern's progress, from an element naming the pattern and its questions. */
+  function patternKeys(el) {
+    var pattern = el.getAttribute("data-pattern");
+    return words(el.getAttribute("data-questions"))
+      .map(KEY.question)
+      .concat([KEY.test(pattern), KEY.badge(pattern)]);
+  }
 
   /* ------------------------------------------------------------ helpers */
   function all(root, selector) {
@@ -205,8 +243,10 @@
     for (var i = 0; i < this.questions.length; i++) if (this.questions[i].id === id) return i;
     return -1;
   };
+  /* The question "#q-<id>" names. Ids are slugs, never percent-escaped, so the hash is
+   * compared as it is: decoding it would throw on "#%" and stop every script. */
   function hashTarget(pager) {
-    var hash = decodeURIComponent(window.location.hash || "");
+    var hash = String(window.location.hash || "");
     return hash.indexOf("#q-") === 0 ? pager.indexOf(hash.slice(3)) : -1;
   }
 
@@ -219,7 +259,7 @@
     hints(section);
 
     function render(q) {
-      var state = store.get(q.id);
+      var state = store.get(KEY.question(q.id));
       q.reset();
       var done = state && state.done;
       show(one(q.el, '[data-action="retry"]'), !!done);
@@ -242,12 +282,12 @@
           q.say("Choose an answer first.", "info");
           return;
         }
-        store.set(q.id, { c: chosen, ok: chosen === q.answer, done: true });
+        store.set(KEY.question(q.id), { c: chosen, ok: chosen === q.answer, done: true });
         render(q);
         q.feedback.focus();
       });
       on(q.el, "retry", function () {
-        store.remove(q.id);
+        store.remove(KEY.question(q.id));
         render(q);
         if (q.radios[0]) q.radios[0].focus();
       });
@@ -259,7 +299,7 @@
         var pressed = (button.getAttribute("data-action") === "view-one") === single;
         button.setAttribute("aria-pressed", String(pressed));
       });
-      store.set("view", single ? "one" : "all");
+      store.set(KEY.setting("view"), single ? "one" : "all");
       pager.go(pager.index, focus);
     }
     on(section, "view-one", function () {
@@ -270,7 +310,7 @@
     });
     var target = hashTarget(pager);
     pager.index = target < 0 ? 0 : target;
-    setView(store.get("view") !== "all", false);
+    setView(store.get(KEY.setting("view")) !== "all", false);
     if (target >= 0) questions[target].el.scrollIntoView();
   }
 
@@ -296,7 +336,7 @@
     hints(section);
 
     function state(q) {
-      return store.get(q.id) || { used: 0, done: false, ok: false };
+      return store.get(KEY.question(q.id)) || { used: 0, done: false, ok: false };
     }
     function announce(text) {
       if (announcer) announcer.textContent = text;
@@ -309,7 +349,7 @@
       var s = state(q);
       if (s.done || s.t0) return;
       s.t0 = Date.now();
-      store.set(q.id, s);
+      store.set(KEY.question(q.id), s);
       q.announced = Infinity;
     }
 
@@ -341,7 +381,7 @@
     }
 
     function finish(q, s, focusFeedback) {
-      store.set(q.id, s);
+      store.set(KEY.question(q.id), s);
       render(q);
       var complete = score();
       if (focusFeedback) q.feedback.focus();
@@ -385,13 +425,13 @@
       var n = questions.length;
       one(section, "[data-score]").textContent = "Score: " + correct + " of " + n;
       var earned = correct === n && n > 0;
-      if (earned && badge && !store.get("badge:" + pattern)) {
-        store.set("badge:" + pattern, { name: badge });
+      if (earned && badge && !store.get(KEY.badge(pattern))) {
+        store.set(KEY.badge(pattern), { name: badge });
         announce("Badge earned: " + badge + "!");
       }
       var status = one(section, "[data-badge-status]");
       var card = one(section, "[data-badge-card]");
-      var have = !!store.get("badge:" + pattern);
+      var have = !!store.get(KEY.badge(pattern));
       if (status) status.textContent = have ? "Badge earned!" : "Get all challenges correct to earn this badge!";
       if (card) card.classList.toggle("badge-earned", have);
       var summary = one(section, "[data-summary]");
@@ -437,7 +477,7 @@
     });
     on(section, "restart", function () {
       questions.forEach(function (q) {
-        store.remove(q.id);
+        store.remove(KEY.question(q.id));
         q.reset();
         render(q);
       });
@@ -446,7 +486,7 @@
     });
 
     var started = questions.some(function (q) {
-      return !!store.get(q.id);
+      return !!store.get(KEY.question(q.id));
     });
     score();
     var target = hashTarget(pager);
@@ -471,7 +511,7 @@
 
   /* ------------------------------------------------------------ test */
   function test(section) {
-    var key = "test:" + section.getAttribute("data-pattern");
+    var key = KEY.test(section.getAttribute("data-pattern"));
     var questions = all(section, "article.question").map(function (el) {
       return new Question(el);
     });
@@ -529,9 +569,14 @@
       if (!q || s.done) return;
       s.a[q.id] = Number(radio.value);
       store.set(key, s);
+      disarm();
+    });
+    /* A new answer changes what is missing: the warning and "Finish anyway" go. */
+    function disarm() {
       armed = false;
       finishButton.textContent = "Finish test and see score";
-    });
+      status.textContent = "";
+    }
     on(section, "finish", function () {
       var s = state();
       var missing = questions.filter(function (q) {
@@ -551,8 +596,7 @@
     });
     on(section, "retake", function () {
       store.remove(key);
-      armed = false;
-      finishButton.textContent = "Finish test and see score";
+      disarm();
       render();
       if (questions[0]) questions[0].focusTitle();
     });
@@ -562,11 +606,11 @@
   /* ------------------------------------------------------------ progress */
   function progress() {
     all(document, "[data-progress]").forEach(function (el) {
-      var ids = el.getAttribute("data-progress").split(" ").filter(Boolean);
+      var ids = words(el.getAttribute("data-questions"));
       var answered = 0;
       var correct = 0;
       ids.forEach(function (id) {
-        var s = store.get(id);
+        var s = store.get(KEY.question(id));
         if (s && s.done) answered++;
         if (s && s.ok) correct++;
       });
@@ -574,14 +618,14 @@
         ? "Answered " + answered + " of " + ids.length + ", " + correct + " correct."
         : "Not started.";
       var badge = el.getAttribute("data-badge");
-      if (badge && store.get(el.getAttribute("data-badge-key"))) text += " Badge earned: " + badge + ".";
+      if (badge && store.get(KEY.badge(el.getAttribute("data-pattern")))) text += " Badge earned: " + badge + ".";
       var target = el.classList.contains("progress-text") ? el : one(el, ".progress-text");
       if (target) target.textContent = text;
     });
     var list = one(document, "[data-badge-list]");
     if (!list) return;
-    var earned = all(document, "[data-badge-key]").filter(function (el) {
-      return el.getAttribute("data-badge") && store.get(el.getAttribute("data-badge-key"));
+    var earned = all(document, "[data-progress][data-badge]").filter(function (el) {
+      return el.getAttribute("data-badge") && store.get(KEY.badge(el.getAttribute("data-pattern")));
     });
     earned.forEach(function (el) {
       var item = document.createElement("li");
@@ -592,7 +636,7 @@
   }
 
   function resets() {
-    all(document, "[data-reset-keys]").forEach(function (box) {
+    all(document, "[data-reset]").forEach(function (box) {
       var ask = one(box, '[data-action="reset-ask"]');
       var confirmBox = one(box, ".reset-confirm");
       function open(visible) {
@@ -608,9 +652,7 @@
         ask.focus();
       });
       on(box, "reset-yes", function () {
-        var keys = box.hasAttribute("data-reset-all")
-          ? store.keys()
-          : box.getAttribute("data-reset-keys").split(" ").filter(Boolean);
+        var keys = box.getAttribute("data-reset") === "all" ? store.keys() : patternKeys(box);
         keys.forEach(store.remove);
         window.location.reload();
       });
@@ -661,6 +703,7 @@
   }
 
   /* ------------------------------------------------------------ start */
+  migrate();
   all(document, '[data-mode="practice"]').forEach(practice);
   all(document, '[data-mode="challenge"]').forEach(challenge);
   all(document, '[data-mode="test"]').forEach(test);
