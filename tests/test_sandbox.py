@@ -498,3 +498,36 @@ def test_deep_recursion_reports_like_python(sandbox: Sandbox, preload: tuple[str
     assert lines[-1].startswith("RecursionError: maximum recursion depth exceeded")
     assert any("Previous line repeated" in line for line in lines)
     assert len(lines) < 100
+
+
+SYSTEM_PYTHON = "/usr/bin/python3"
+AS_USER = """
+import os, sys
+sys.path.insert(0, {root!r})
+from generator.sandbox import Limits, Sandbox
+with Sandbox({python!r}) as box:
+    for preload in [(), ("json",)]:
+        code = "import os\\nprint(os.getuid(), sorted(p for p in os.listdir('/') if 'lib' not in p))"
+        result = box.run(code, Limits(timeout=20), preload=preload)
+        print(result.stdout.strip(), result.returncode, result.sandbox_error)
+"""
+
+
+@pytest.mark.skipif(
+    os.geteuid() != 0 or not os.access(SYSTEM_PYTHON, os.X_OK),
+    reason="needs root to become an ordinary user, and the system Python",
+)
+def test_an_ordinary_user_gets_the_same_jail() -> None:
+    """qbank run by a user who is not root (a developer's laptop) isolates the same way."""
+    code = AS_USER.format(root=str(PROJECT), python=SYSTEM_PYTHON)
+    done = subprocess.run(
+        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", SYSTEM_PYTHON, "-c", code],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "HOME": "/tmp"},
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    shown = "['bin', 'dev', 'etc', 'proc', 'qbank', 'sbin', 'tmp', 'usr']"
+    assert done.stdout.splitlines() == [f"65534 {shown} 0 None"] * 2
