@@ -139,7 +139,43 @@ def render(work: Path) -> list[Figure]:
     return site.measure(work)
 
 
+def isolation(work: Path) -> list[Figure]:
+    """What the jail costs per run: one run of `pass`, fresh and warm, vs a bare interpreter."""
+    from generator.sandbox import Limits, Sandbox
+
+    count = 100
+    baseline = _bare([[PYTHON, "-I", "-c", "pass"]] * count, jobs=1)
+    limits = Limits(timeout=30)
+    with Sandbox(PYTHON) as box:
+        box.run("pass", limits, preload=("json",))  # both kinds of server started
+
+        def runs(preload: tuple[str, ...]) -> None:
+            for i in range(count):
+                box.run(f"pass  # {i}", limits, preload=preload)
+
+        fresh = _timed(lambda: runs(()))
+        warm = _timed(lambda: runs(("json",)))
+    label = f"{count} × `python -I -c pass`, one at a time"
+    return [
+        Figure(
+            f"{count} runs of `pass` in the jail, fresh interpreter each",
+            fresh,
+            baseline,
+            label,
+            "isolation cost, no target",
+        ),
+        Figure(
+            f"{count} runs of `pass` in the jail, forked from a warm server",
+            warm,
+            baseline,
+            label,
+            "isolation cost, no target",
+        ),
+    ]
+
+
 BENCHES: dict[str, Callable[[Path], Figure | list[Figure]]] = {
+    "isolation": isolation,
     "trivial": trivial,
     "tensorflow": tensorflow,
     "warm-cache": warm_cache,
@@ -202,6 +238,12 @@ def main() -> None:
 
     extra += site.notes()
     extra += [
+        "",
+        "What the isolation costs per run (the `isolation` rows, divided by their count): a",
+        "fresh run is a fork of the jail's server, new pid, mount, IPC, UTS, network and user",
+        "namespaces, two sized tmpfs, its own /proc, then a new interpreter; a warm run is the",
+        "same without the new interpreter. The difference between a fresh run and a bare",
+        "`python -I -c pass` is the price of running each snippet alone.",
         "",
         "Where the TensorFlow figure's time goes (measured 2026-11-28 on this machine):",
         "a warm server's `import tensorflow` takes 1.4 s alone and about 1.8 s when two",
