@@ -220,9 +220,15 @@ class Caps:
         capped = replace(q.verify, timeout=timeout, memory_mb=memory)
         return replace(q, verify=capped), "; ".join(notes)
 
-    def report(self) -> dict[str, Any]:
-        """The limits in force, for the report's environment."""
+    def report(self, confined: bool) -> dict[str, Any]:
+        """The limits in force, for the report's environment (``confined``: with cgroups)."""
         whole = Limits()
+        cgroups = (
+            "; a memory cgroup (the run's memory, tmpfs included, within memory_mb plus the "
+            "tmpfs sizes) and a pids cgroup"
+            if confined
+            else "; no cgroup here (qbank is not root or the host has no cgroup v1 hierarchies)"
+        )
         return {
             "max_timeout_s": self.timeout,
             "max_memory_mb": self.memory_mb,
@@ -234,6 +240,7 @@ class Caps:
                 "per run: its own pid, mount, IPC, UTS, network and user namespaces; "
                 "RLIMIT_CPU, RLIMIT_AS and RLIMIT_FSIZE per process; RLIMIT_NPROC in the "
                 "run's own user namespace; sized tmpfs for /tmp and /dev/shm; wall-clock kill"
+                + cgroups
             ),
         }
 
@@ -275,7 +282,7 @@ def verify_questions(bank: Bank, questions: list[Question], args: argparse.Names
             pending.append(_Pending(q, digest, env, capped))
         interrupted = _run_all(box, pending, args.jobs, store, results) if pending else False
     done = [results[q.id] for q in executed if q.id in results]
-    return Verified(done, box.isolation, caps.report(), interrupted)
+    return Verified(done, box.isolation, caps.report(box.confined), interrupted)
 
 
 @dataclass(frozen=True)

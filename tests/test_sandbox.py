@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from generator.errors import SandboxError
-from generator.sandbox import Limits, RunResult, Sandbox, detect_isolation, jail
+from generator.sandbox import Limits, RunResult, Sandbox, cgroup, detect_isolation, jail
 
 PYTHON = str(Path(sys.prefix) / "bin" / "python")
 PROJECT = Path(__file__).resolve().parent.parent
@@ -507,7 +507,10 @@ sys.path.insert(0, {root!r})
 from generator.sandbox import Limits, Sandbox
 with Sandbox({python!r}) as box:
     for preload in [(), ("json",)]:
-        code = "import os\\nprint(os.getuid(), sorted(p for p in os.listdir('/') if 'lib' not in p))"
+        code = (
+            "import os\\n"
+            "print(os.getuid(), sorted(p for p in os.listdir('/') if 'lib' not in p))"
+        )
         result = box.run(code, Limits(timeout=20), preload=preload)
         print(result.stdout.strip(), result.returncode, result.sandbox_error)
 """
@@ -531,3 +534,29 @@ def test_an_ordinary_user_gets_the_same_jail() -> None:
     assert done.returncode == 0, done.stderr[-2000:]
     shown = "['bin', 'dev', 'etc', 'proc', 'qbank', 'sbin', 'tmp', 'usr']"
     assert done.stdout.splitlines() == [f"65534 {shown} 0 None"] * 2
+
+
+MANY_PROCESSES_MUCH_MEMORY = """
+import os, time
+children = []
+for _ in range(8):
+    pid = os.fork()
+    if pid == 0:
+        block = bytearray(200 << 20)  # under each process's own limit of 512 MB
+        for i in range(0, len(block), 4096):
+            block[i] = 1
+        time.sleep(5)
+        os._exit(0)
+    children.append(pid)
+print([os.waitpid(pid, 0)[1] for pid in children])
+"""
+
+
+@pytest.mark.skipif(not cgroup.available(), reason="memory cgroups need root and cgroup v1 here")
+@pytest.mark.parametrize("preload", PATHS)
+def test_memory_of_the_whole_run_is_bounded(sandbox: Sandbox, preload: tuple[str, ...]) -> None:
+    """8 processes × 200 MB pass every per-process limit; the run's cgroup stops them."""
+    result = sandbox.run(
+        MANY_PROCESSES_MUCH_MEMORY, Limits(timeout=30, memory_mb=512), preload=preload
+    )
+    assert result.killed == "memory", (result.stdout, result.stderr[-500:])

@@ -18,7 +18,7 @@ from pathlib import Path
 from types import TracebackType
 
 from generator.errors import SandboxError
-from generator.sandbox import jail
+from generator.sandbox import cgroup, jail
 from generator.sandbox.capture import classify, shell_code
 from generator.sandbox.inside import protocol
 from generator.sandbox.warm import ServerDied, Spawner, WarmPool, WarmServer
@@ -106,6 +106,11 @@ class Sandbox:
         """``bwrap``."""
         return ISOLATION
 
+    @property
+    def confined(self) -> bool:
+        """Whether each run also has a memory and pids cgroup (as root, cgroup v1)."""
+        return cgroup.available()
+
     def run(
         self,
         source: str,
@@ -124,10 +129,13 @@ class Sandbox:
         request = self._request(source, filename, limits, fresh=not preload)
         try:
             with self._pool(preload).server(_key(source, filename)) as server:
+                group = server.group
+                killed_before = _limit(group, limits)
                 start = time.monotonic()
                 got, status = server.run(
                     request, cap=limits.output_bytes, deadline=start + limits.timeout
                 )
+                out_of_memory = group is not None and group.oom_kills() > killed_before
         except ServerDied as exc:
             names = ", ".join(preload) or "nothing"
             why = f"the server that imports {names} {exc.reason}"
@@ -136,6 +144,8 @@ class Sandbox:
         stderr = got.stderr.decode("utf-8", errors="replace")
         setup_failed = code == protocol.SETUP_FAILED and stderr.startswith(protocol.SETUP_MARK)
         returncode, killed = classify(code, got.stopped, stderr)
+        if out_of_memory and killed in (None, "signal:SIGKILL"):
+            killed = "memory"
         return RunResult(
             stdout=got.stdout.decode("utf-8", errors="replace"),
             stderr=stderr,
@@ -215,6 +225,15 @@ def environment(python: str) -> dict[str, str]:
         "TF_CPP_MIN_LOG_LEVEL": "3",
         "TF_ENABLE_ONEDNN_OPTS": "0",
     }
+
+
+def _limit(group: cgroup.Group | None, limits: Limits) -> int:
+    """Bound the run as a whole through its server's cgroup; the OOM kills so far."""
+    if group is None:
+        return 0
+    whole = limits.memory_mb + limits.disk_mb + limits.shm_mb  # tmpfs pages count too
+    group.limit(whole << 20, limits.processes)
+    return group.oom_kills()
 
 
 def _exit_code(status: int) -> int:

@@ -223,12 +223,8 @@ def account_files() -> tuple[int, int]:
     return fds[0], fds[1]
 
 
-def map_user(bwrap_pid: int, info_fd: int, block_fd: int, deadline_s: float = 10.0) -> None:
-    """As root: map the jail's users (0 for bwrap's set-up, nobody for everything it runs).
-
-    bwrap waits on ``block_fd`` after making the user namespace; its child's pid
-    arrives as JSON on ``info_fd``.
-    """
+def jail_pid(bwrap_pid: int, info_fd: int, deadline_s: float = 10.0) -> int:
+    """The host pid of bwrap's child, which bwrap writes as JSON on ``info_fd``."""
     import select
 
     info = b""
@@ -238,7 +234,12 @@ def map_user(bwrap_pid: int, info_fd: int, block_fd: int, deadline_s: float = 10
         if not chunk:
             raise SandboxError(f"bubblewrap did not start (pid {bwrap_pid})")
         info += chunk
-    child = int(json.loads(info)["child-pid"])
+    return int(json.loads(info)["child-pid"])
+
+
+def map_user(child: int, block_fd: int) -> None:
+    """As root: map the jail's users (0 for bwrap's set-up, nobody for everything it runs),
+    then let bwrap, which waits on ``block_fd``, go on."""
     maps = f"0 0 1\n{INSIDE_UID} {HOST_UID} 1\n"
     try:
         for name in ("uid_map", "gid_map"):

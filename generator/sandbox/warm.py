@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from generator.errors import SandboxError
-from generator.sandbox import jail
+from generator.sandbox import cgroup, jail
 from generator.sandbox.capture import Captured, kill_tree, pump, shell_code
 from generator.sandbox.inside import protocol
 
@@ -87,6 +87,8 @@ class WarmServer:
     ) -> None:
         """Start the server and wait until it is ready (raises ServerDied or SandboxError)."""
         self.alive = False
+        self.group: cgroup.Group | None = None
+        """The server's memory and pids cgroup, when the host allows one (as root)."""
         self.seen: set[str] = set()
         """Keys of the snippets this server has run."""
         self.sock, theirs = socket.socketpair()
@@ -133,7 +135,9 @@ class WarmServer:
         try:
             if block and info:
                 try:
-                    jail.map_user(self.proc.pid, info[0], block[1])
+                    child = jail.jail_pid(self.proc.pid, info[0])
+                    self._confine(child)
+                    jail.map_user(child, block[1])
                 finally:
                     os.close(info[0])
                     os.close(block[1])
@@ -144,6 +148,16 @@ class WarmServer:
         finally:
             os.close(log_r)
         self.alive = True
+
+    def _confine(self, pid: int) -> None:
+        """Put the jail, still waiting for its user map, into a cgroup of its own."""
+        self.group = cgroup.Group.create()
+        if self.group is not None:
+            try:
+                self.group.add(pid)
+            except OSError:
+                self.group.remove()
+                self.group = None
 
     def _wait_ready(self, log_fd: int) -> None:
         """Read the start-up log until the server says it is ready; ServerDied if it ends."""
@@ -217,6 +231,9 @@ class WarmServer:
             kill_tree(self.proc.pid)
             self.proc.wait()
         self.sock.close()
+        if self.group is not None:
+            self.group.remove()
+            self.group = None
 
 
 class WarmPool:

@@ -124,6 +124,8 @@ def _own_user() -> None:
     """A user namespace of the run's own, then no capability left in any namespace."""
     uid, gid = os.getuid(), os.getgid()
     prctl(_PR_SET_DUMPABLE, 1)  # its own /proc/self, as any process has (the server's is not)
+    with open("/proc/self/oom_score_adj", "w") as score:
+        score.write("1000")  # out of memory, the kernel ends the snippet, not its server
     _check(_libc.unshare(_NEWUSER), "unshare(user)")
     for name, text in (
         ("setgroups", "deny"),
