@@ -7,7 +7,7 @@ import json
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from generator import cache as results_cache
@@ -159,23 +159,6 @@ def _judged(q: Question, runs: list[RunResult], env: Environment, cached: bool) 
     )
 
 
-def _to_entry(runs: list[RunResult]) -> dict[str, Any]:
-    return {"runs": [asdict(run) for run in runs]}
-
-
-def _from_entry(entry: dict[str, Any]) -> list[RunResult] | None:
-    """The runs stored in a cache entry, or None when it does not hold valid ones."""
-    try:
-        runs = [RunResult(**run) for run in entry["runs"]]
-    except (KeyError, TypeError):
-        return None
-    valid = all(
-        isinstance(r.stdout, str) and isinstance(r.stderr, str) and isinstance(r.duration_s, float)
-        for r in runs
-    )
-    return runs if runs and valid else None
-
-
 class _Digests:
     """Content hashes of resource files, computed once per file version per process."""
 
@@ -208,7 +191,7 @@ def verify_questions(bank: Bank, questions: list[Question], args: argparse.Names
     python = interpreter(bank)
     runtime = probe(python, {name for q in executed for name in q.verify.requires})  # type: ignore[union-attr]
     isolation = detect_isolation()
-    store = None if args.no_cache else results_cache.Cache(results_cache.default_dir())
+    store = None if args.no_cache else results_cache.open_default()
     versions = {name: version or "" for name, version in runtime.modules.items()}
     results: dict[str, QuestionResult] = {}
     pending: list[tuple[Question, str | None, Environment]] = []
@@ -226,8 +209,7 @@ def verify_questions(bank: Bank, questions: list[Question], args: argparse.Names
         if store is not None:
             hashes = {name: _DIGESTS(name) for name in q.verify.resources}
             digest = results_cache.key(q, f"{python} {runtime.version}", versions, hashes)
-            entry = store.get(digest)
-            runs = _from_entry(entry) if entry else None
+            runs = store.get(digest)
             if runs is not None:
                 results[q.id] = _judged(q, runs, env, cached=True)
                 continue
@@ -260,4 +242,4 @@ def _run_all(
             results[q.id] = result
             progress.advance(result)
             if store and digest and not any(r.killed in _UNCACHED_KILLS for r in runs):
-                store.put(digest, _to_entry(runs))
+                store.put(digest, runs)

@@ -181,9 +181,9 @@ def test_corrupt_cache_entry_is_recomputed(tmp_path: Path, private_cache: Path) 
     bank = tmp_path / "b.yaml"
     shutil.copy(sample("wrong-answer.yaml"), bank)
     _report(tmp_path, bank)
-    entries = list(private_cache.rglob("*.json"))
+    entries = list(private_cache.rglob("*.entry"))
     assert len(entries) == 1
-    entries[0].write_text('{"status": "ok", "key": "not-this-one"')  # cut off half-way
+    entries[0].write_bytes(entries[0].read_bytes()[:-20])  # cut off half-way
     code, results = _report(tmp_path, bank)
     assert code == 1
     assert results["wrong-sum"]["status"] == "wrong-answer"
