@@ -7,13 +7,14 @@ first failure wins, in the order of :data:`CHECKERS`.
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
+from generator import regexes
 from generator.errors import Location
 from generator.model import LETTERS, Question
 from generator.normalize import last_line, normalize, visible
+from generator.regexes import MatchTimeout
 from generator.sandbox import RunResult
 from generator.snippet import Snippet
 
@@ -55,15 +56,21 @@ Checker = Callable[[Observed], Verdict | None]
 
 
 def matches(expected: str, actual: str, mode: str) -> bool:
-    """Whether normalised ``actual`` output satisfies ``expected`` under a ``match`` mode."""
+    """Whether normalised ``actual`` output satisfies ``expected`` under a ``match`` mode
+    (with ``regex``, :class:`MatchTimeout` when the author's pattern does not finish)."""
     if mode == "last-line":
         return last_line(actual) == normalize(expected)
     if mode == "regex":
-        try:
-            return re.fullmatch(expected, normalize(actual), re.DOTALL) is not None
-        except re.error:
-            return False
+        return regexes.fullmatch(expected, normalize(actual))
     return normalize(actual) == normalize(expected)
+
+
+def _matches_as_regex(expected: str, actual: str) -> bool:
+    """For a hint only: whether ``expected`` would match as a regex (False if it cannot tell)."""
+    try:
+        return matches(expected, actual, "regex")
+    except MatchTimeout:
+        return False
 
 
 def _tail(text: str, lines: int = TRACEBACK_LINES) -> str:
@@ -194,12 +201,17 @@ def answer(seen: Observed) -> Verdict | None:
     assert q.verify is not None
     actual = _result_text(seen, seen.runs[0])
     expected, mode = _expected(seen)
-    if matches(expected, actual, mode):
-        return None
+    try:
+        if matches(expected, actual, mode):
+            return None
+    except MatchTimeout as exc:
+        # The regex is the author's text: point at it (or at the choice it defaults to).
+        at = q.verify.expected_location or q.correct.location
+        return Verdict("invalid", str(exc), at, actual=actual)
     where = q.correct.location if q.verify.output is None else q.verify.location
     if q.verify.expect == "error":
         message = f"expected the error `{expected}`, but the program failed with `{actual}`"
-        if mode == "exact" and matches(expected, actual, "regex"):
+        if mode == "exact" and _matches_as_regex(expected, actual):
             message += "\nas a regex it matches; did you mean `match: regex`?"
         return Verdict("wrong-answer", message, where, actual=actual)
     lines = [f"expected {_show(expected)}, but the program printed {_show(actual)}"]

@@ -11,15 +11,14 @@ import os
 import sys
 from pathlib import Path
 
-import jinja2
-
-from generator import report
+from generator import report, theme
 from generator.bank import load_bank
 from generator.errors import ConfigError, Diagnostic, ToolError
 from generator.model import Bank, Question
 from generator.publish import SITE_MARKER
 from generator.report import Outcome
 from generator.select import relevant, select
+from generator.theme import ThemeError
 from generator.verify import Verified, verify_questions
 
 
@@ -109,9 +108,7 @@ def build(args: argparse.Namespace) -> int:
             "build renders the whole bank; --only and --shard are for validate and verify"
         )
     bank, questions, outcome = _validate(args, "build")
-    theme = args.theme or (bank.root / bank.settings.theme if bank.settings.theme else None)
-    if theme is not None and not theme.is_dir():
-        raise ToolError(f"theme folder not found: {theme}")
+    theme = _theme(args.theme, bank)
     check_output_folder(args.out, bank.root)
     if not outcome.failed():
         verified = verify_questions(bank, questions, args)
@@ -130,16 +127,24 @@ def build(args: argparse.Namespace) -> int:
     results = {r.question: r for r in outcome.results}
     try:
         publish(lambda tmp: render_site(bank, tmp, results, theme), args.out)
-    except jinja2.TemplateError as exc:
-        where = getattr(exc, "filename", None) or getattr(exc, "name", None) or "a template"
-        line = getattr(exc, "lineno", None)
-        raise ToolError(
-            f"theme template {where}{f' line {line}' if line else ''}: {exc.message or exc}; "
-            f"{args.out} is unchanged"
-        ) from exc
+    except ThemeError as exc:
+        raise ThemeError(f"{exc}; {args.out} is unchanged") from None
     code = _finish(outcome, args)
     print(f"site written to {args.out}/", file=sys.stderr)
     return code
+
+
+def _theme(option: Path | None, bank: Bank) -> Path | None:
+    """The theme folder (``--theme``, else ``theme:`` of bank.yaml), checked before the
+    build writes or runs anything: a bank's own theme must lie inside the bank."""
+    if option is not None:
+        theme.check(option)
+        return option
+    if bank.settings.theme is None:
+        return None
+    folder = bank.root / bank.settings.theme
+    theme.check(folder, bank_root=bank.root)
+    return folder
 
 
 def check_output_folder(out: Path, bank_root: Path) -> None:

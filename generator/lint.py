@@ -13,6 +13,7 @@ from pathlib import Path
 
 import markdown
 
+from generator import regexes
 from generator.errors import Diagnostic, Location
 from generator.loader import Document, NodePath
 from generator.model import LETTERS, Pattern, Question
@@ -123,15 +124,9 @@ def verify_settings_agree(pattern: Pattern, doc: Document) -> Iterator[Diagnosti
             )
         if v.match == "regex" and sum(c.correct for c in q.choices) == 1:
             target = v.error if v.expect == "error" else q.expected_output
-            try:
-                re.compile(target or "")
-            except re.error as exc:
-                yield _problem(
-                    doc.at((*vpath, "match")),
-                    f"`match: regex` but not a valid regex: {exc}",
-                    pattern,
-                    q,
-                )
+            why = regexes.problem(target or "")
+            if why is not None:
+                yield _problem(doc.at((*vpath, "match")), f"`match: regex` but {why}", pattern, q)
 
 
 def code_is_a_literal_block(pattern: Pattern, doc: Document) -> Iterator[Diagnostic]:

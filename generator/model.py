@@ -98,6 +98,8 @@ class Verify:
     location: Location
     setup_location: Location | None = None
     """Where the first line of ``setup`` was written, for mapping tracebacks."""
+    expected_location: Location | None = None
+    """Where ``output`` (with ``expect: error``, ``error``) was written; None when absent."""
 
 
 @dataclass(frozen=True)

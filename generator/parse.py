@@ -109,6 +109,7 @@ def _verify(
     if question.get("code") is None or (data is None and question["type"] != "predict-output"):
         return None
     data = data or {}
+    expected = "error" if data.get("expect") == "error" else "output"
     return Verify(
         expect=data.get("expect", "stdout"),
         output=data.get("output"),
@@ -122,4 +123,5 @@ def _verify(
         memory_mb=data.get("memory_mb", defaults.memory_mb),
         location=doc.at((*path, "verify")) if "verify" in question else doc.at((*path, "code")),
         setup_location=doc.text_line((*path, "verify", "setup"), 0) if "setup" in data else None,
+        expected_location=doc.at((*path, "verify", expected)) if expected in data else None,
     )

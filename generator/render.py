@@ -21,13 +21,22 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    PackageLoader,
+    StrictUndefined,
+    TemplateError,
+)
 from markupsafe import Markup
 
 from generator.markdown import TextRenderer, pygments_css
 from generator.model import Bank, Defaults, Pattern, Question
 from generator.result import QuestionResult
 from generator.search import search_index
+from generator.theme import SiteSandbox, ThemeError, describe
+from generator.theme import files as theme_files
 from generator.views import band_counts, build_views, draw_test
 
 STATIC = Path(__file__).parent / "static"
@@ -79,12 +88,16 @@ def slugify(text: str) -> str:
 
 @lru_cache(maxsize=8)
 def environment(theme: Path | None = None) -> Environment:
-    """Templates compiled once per theme; a theme's templates override the package's."""
+    """Templates compiled once per theme; a theme's templates override the package's.
+
+    Every template renders in the sandbox (see :mod:`generator.theme`): a theme's
+    templates extend and include the package's, so both run under the same rules.
+    """
     loaders: list[FileSystemLoader | PackageLoader] = []
     if theme is not None:
         loaders.append(FileSystemLoader([str(theme / "templates"), str(theme)]))
     loaders.append(PackageLoader("generator", "templates"))
-    env = Environment(
+    env = SiteSandbox(
         loader=ChoiceLoader(loaders),
         autoescape=True,
         undefined=StrictUndefined,
@@ -102,7 +115,13 @@ def render_site(
     results: Mapping[str, QuestionResult] | None = None,
     theme: Path | None = None,
 ) -> list[Path]:
-    """Write the whole site for ``bank`` into the (empty, existing) folder ``out``."""
+    """Write the whole site for ``bank`` into the (empty, existing) folder ``out``.
+
+    A theme that breaks the rules of :mod:`generator.theme`, or whose template
+    fails, raises :class:`ThemeError`.
+    """
+    if theme is not None:
+        theme_files(theme)  # refuses symbolic links and special files before any is read
     env = environment(theme)
     # Relative image paths are checked against the depth of the page showing them.
     texts = TextRenderer(PATTERN_DEPTH)
@@ -119,7 +138,7 @@ def render_site(
     topics: dict[str, list[PatternPage]] = {}
     for page in pages:
         topics.setdefault(page.pattern.topic, []).append(page)
-    index = env.get_template("index.html").render(site=site, root="", topics=topics)
+    index = _render(env, theme, "index.html", site=site, root="", topics=topics)
     written.append(_write(out / "index.html", index))
 
     job = _Job(out, site, theme, dict(results or {}), bank.settings.defaults)
@@ -169,12 +188,25 @@ def _render_chunk(job: _Job, pages: list[PatternPage]) -> list[Path]:
         )
         folder = job.out / page.url
         common = {"site": job.site, "root": "../" * PATTERN_DEPTH, "page": page, "views": views}
-        overview = env.get_template("overview.html").render(common, mode="")
+        overview = _render(env, job.theme, "overview.html", **common, mode="")
         written.append(_write(folder / "index.html", overview))
         for mode, _label in page.modes:
-            html = env.get_template(f"{mode}.html").render(common, mode=mode)
+            html = _render(env, job.theme, f"{mode}.html", **common, mode=mode)
             written.append(_write(folder / f"{mode}.html", html))
     return written
+
+
+def _render(env: Environment, theme: Path | None, name: str, **context: object) -> str:
+    """One page; a template that fails is a :class:`ThemeError` saying where (worked out
+    here, where the traceback is: pages may render in another process)."""
+    try:
+        return env.get_template(name).render(context)
+    except TemplateError as exc:
+        raise ThemeError(describe(exc, theme)) from None
+    except Exception as exc:
+        if theme is None:
+            raise  # the package's own templates failing is a bug in qbank: keep its traceback
+        raise ThemeError(describe(exc, theme)) from None
 
 
 def _pattern_page(pattern: Pattern, texts: TextRenderer) -> PatternPage:
@@ -196,15 +228,14 @@ def _copy_assets(out: Path, theme: Path | None) -> list[Path]:
     assets = out / "assets"
     written: list[Path] = []
     for source in (STATIC, theme / "static" if theme else None):
-        if source is None or not source.is_dir():
+        if source is None:
             continue
-        for path in sorted(source.rglob("*")):
-            if path.is_file():
-                target = assets / path.relative_to(source)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(path, target)
-                if target not in written:
-                    written.append(target)
+        for path in theme_files(source):
+            target = assets / path.relative_to(source)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target, follow_symlinks=False)
+            if target not in written:
+                written.append(target)
     written.append(_write(assets / "pygments.css", _code_css()))
     return written
 

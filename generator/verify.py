@@ -253,7 +253,7 @@ def verify_questions(bank: Bank, questions: list[Question], args: argparse.Names
     caps = Caps(args.max_timeout, args.max_memory)
     python = interpreter(bank)
     keras = resources.keras_models()
-    store = None if args.no_cache else results_cache.Cache(results_cache.default_dir())
+    store = None if args.no_cache else results_cache.open_default()
     results: dict[str, QuestionResult] = {}
     pending: list[_Pending] = []
     with Sandbox(python, keras_models=keras if keras.is_dir() else None, jobs=args.jobs) as box:
@@ -275,7 +275,7 @@ def verify_questions(bank: Bank, questions: list[Question], args: argparse.Names
             if store is not None:
                 hashes = {name: _DIGESTS(name) for name in q.verify.resources}
                 digest = results_cache.key(q, f"{python} {runtime.version}", versions, hashes)
-                runs = store.runs(digest)
+                runs = store.get(digest)
                 if runs is not None:
                     results[q.id] = _judged(q, runs, env, cached=True, capped=capped)
                     continue
@@ -317,7 +317,7 @@ def _run_all(
                 results[p.question.id] = result
                 progress.advance(result)
                 if store and p.digest and _cacheable(runs):
-                    store.put_runs(p.digest, runs)
+                    store.put(p.digest, runs)
     except KeyboardInterrupt:
         # Stop within a second or two: no new runs, every running snippet killed now.
         stop.set()

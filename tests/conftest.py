@@ -14,9 +14,11 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 @pytest.fixture(autouse=True)
 def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Every test gets its own results cache and an empty Keras home (no weights)."""
+    """Every test gets its own results cache, its own user cache folder (where the key
+    sealing cache entries is made: never the real user's) and an empty Keras home."""
     cache = tmp_path / "qbank-cache"
     monkeypatch.setenv("QBANK_CACHE_DIR", str(cache))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "empty-keras-home"))
     monkeypatch.setenv("NO_COLOR", "1")
     return cache

@@ -122,4 +122,9 @@ def test_rebuild_swaps_the_site_in_place(tmp_path: Path) -> None:
     )
     assert qbank("build", bank, "--out", out).code == 0
     assert "A total" in (out / "samples" / "verified-ok" / "practice.html").read_text()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["bank", "qbank-cache", "site"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "bank",
+        "qbank-cache",
+        "site",
+        "user-cache",
+    ]

@@ -13,7 +13,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from jinja2 import UndefinedError
+from jinja2.sandbox import SandboxedEnvironment
 
 from generator import render
 from generator.errors import Location
@@ -22,6 +22,7 @@ from generator.model import Bank, Pattern, Solution, Step, Verify
 from generator.publish import SITE_MARKER, publish
 from generator.render import environment, render_site
 from generator.result import Environment, QuestionResult
+from generator.theme import ThemeError
 from generator.views import build_view, display_order, draw_test
 from tests.site_helpers import (
     GOLDEN,
@@ -389,10 +390,14 @@ def test_theme_overrides_templates_and_assets(tmp_path: Path) -> None:
 def test_templates_use_strict_undefined(tmp_path: Path) -> None:
     theme = tmp_path / "theme"
     theme.mkdir()
-    (theme / "index.html").write_text("{{ no_such_variable }}")
-    with pytest.raises(UndefinedError):
-        render_site(small_bank(), tmp_path, theme=theme)
+    (theme / "index.html").write_text("\n{{ no_such_variable }}")
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(ThemeError, match="no_such_variable' is undefined") as raised:
+        render_site(small_bank(), out, theme=theme)
+    assert f"theme template {theme / 'index.html'} line 2:" in str(raised.value)
     assert environment(None).autoescape is True
+    assert isinstance(environment(None), SandboxedEnvironment)
 
 
 def test_test_mode_draws_ten_across_bands_easy_first() -> None:

@@ -193,9 +193,9 @@ def test_corrupt_cache_entry_is_recomputed(tmp_path: Path, private_cache: Path) 
     bank = tmp_path / "b.yaml"
     shutil.copy(sample("wrong-answer.yaml"), bank)
     _report(tmp_path, bank)
-    entries = list(private_cache.rglob("*.json"))
+    entries = list(private_cache.rglob("*.entry"))
     assert len(entries) == 1
-    entries[0].write_text('{"status": "ok", "key": "not-this-one"')  # cut off half-way
+    entries[0].write_bytes(entries[0].read_bytes()[:-20])  # cut off half-way
     code, results = _report(tmp_path, bank)
     assert code == 1
     assert results["wrong-sum"]["status"] == "wrong-answer"
@@ -299,6 +299,44 @@ def test_verify_report_follows_its_schema(tmp_path: Path) -> None:
         report = json.loads(path.read_text())
         Draft202012Validator(schema).validate(report)
         assert report["environment"]["isolation"] in ("bwrap", "rlimits+unshare")
+
+
+def test_author_regex_is_matched_with_a_time_limit(tmp_path: Path) -> None:
+    """A regex that backtracks without end is `invalid` at its own line, and never hangs
+    verify (with `re`, `(a+)+$` against 42 characters took over 90 s)."""
+    from jsonschema import Draft202012Validator
+
+    report = tmp_path / "report.json"
+    run = qbank("verify", sample("regex-backtracking.yaml"), "--report", report)
+    assert run.code == 1
+    assert "Traceback" not in run.err
+    seen = {(p.line, p.column): (p.status, p.message) for p in run.problems()}
+    timeout = "did not finish matching in 1 s (catastrophic backtracking?); simplify it"
+    # (line, column): the `output:` value, the correct choice, the `error:` value.
+    assert seen[(36, 15)] == (
+        "invalid",
+        f"regex `(a|aa)+$` {timeout} [regex-backtracking/alternation-in-output]",
+    )
+    assert seen[(47, 9)] == (
+        "invalid",
+        f"regex `(a|aa)+$` {timeout} [regex-backtracking/alternation-in-choice]",
+    )
+    assert seen[(66, 14)][0] == "invalid"
+    assert f"regex `ValueError: (a|aa)+$` {timeout}" in seen[(66, 14)][1]
+    assert seen[(20, 7)][0] == "wrong-answer"  # `regex` finishes `(a+)+$` at once
+    # A pattern too large to compile safely, or not a pattern at all: lint, never run.
+    assert seen[(80, 14)][0] == "invalid"
+    assert "counted repeats (`{n}`) multiply to more than 100,000 items" in seen[(80, 14)][1]
+    assert seen[(95, 14)][0] == "invalid"
+    assert "not a valid regex: missing ), unterminated subpattern" in seen[(95, 14)][1]
+    # Tried as a regex only for a hint: no hint, the plain verdict.
+    assert seen[(105, 9)][0] == "wrong-answer"
+    assert "match: regex" not in seen[(105, 9)][1]
+    data = json.loads(report.read_text())
+    Draft202012Validator(json.loads((ROOT / "schema" / "report.schema.json").read_text())).validate(
+        data
+    )
+    assert not any(r["status"] == "ok" for r in data["results"])
 
 
 def test_github_annotations_warn_for_missing_requirements() -> None:
