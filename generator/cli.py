@@ -16,6 +16,7 @@ import jinja2
 from generator import report
 from generator.bank import load_bank
 from generator.errors import ConfigError, Diagnostic, ToolError
+from generator.escape import escape
 from generator.model import Bank, Question
 from generator.publish import SITE_MARKER
 from generator.report import Outcome
@@ -97,7 +98,7 @@ def build(args: argparse.Namespace) -> int:
         outcome = _merge_verified(outcome, verified.results, verified.isolation)
     if outcome.failed():
         code = _finish(outcome, args)
-        print(f"site not written: {args.out} is unchanged", file=sys.stderr)
+        print(f"site not written: {escape(str(args.out))} is unchanged", file=sys.stderr)
         return code
     from generator.publish import publish
     from generator.render import render_site
@@ -112,8 +113,15 @@ def build(args: argparse.Namespace) -> int:
             f"theme template {where}{f' line {line}' if line else ''}: {exc.message or exc}; "
             f"{args.out} is unchanged"
         ) from exc
+    except OSError as exc:  # the disk is full, a folder is not writable...
+        where = exc.filename or args.out
+        in_the_way = isinstance(exc, FileExistsError | NotADirectoryError)
+        reason = "not a folder" if in_the_way else exc.strerror or exc
+        raise ToolError(
+            f"cannot write the site: {where}: {reason}; {args.out} is unchanged"
+        ) from exc
     code = _finish(outcome, args)
-    print(f"site written to {args.out}/", file=sys.stderr)
+    print(f"site written to {escape(str(args.out))}/", file=sys.stderr)
     return code
 
 
@@ -141,6 +149,7 @@ def fetch(args: argparse.Namespace) -> int:
     _, questions, outcome = _validate(args, "fetch")
     diagnostics: list[Diagnostic] = fetch_missing(questions)
     outcome.diagnostics += diagnostics
+    outcome.strict = True  # fetch exists to get resources: one it cannot get fails it
     return _finish(outcome, args)
 
 

@@ -100,20 +100,33 @@ def predict_output_has_code(pattern: Pattern, doc: Document) -> Iterator[Diagnos
             )
 
 
+def only_python_runs(pattern: Pattern, doc: Document) -> Iterator[Diagnostic]:
+    """Code in another language is shown, never run (as Python or otherwise)."""
+    for path, q in _indexed(pattern):
+        if q.verify is None or q.language == "python":
+            continue
+        if q.type == "predict-output":
+            why = "predict-output questions are always run"
+            fix = "choose another `type` (such as `code`) to show the code without running it"
+        else:
+            why = "it has a `verify` block"
+            fix = "remove `verify` to show the code without running it"
+        yield _problem(
+            doc.at((*path, "language")),
+            f"`language: {q.language}` cannot be verified: qbank runs only Python code, and "
+            f"this question asks for a run ({why}); {fix}",
+            pattern,
+            q,
+        )
+
+
 def verify_settings_agree(pattern: Pattern, doc: Document) -> Iterator[Diagnostic]:
-    """``expect: error`` goes with ``error``; regexes compile."""
+    """``error`` goes with ``expect: error``; regexes compile."""
     for path, q in _indexed(pattern):
         v = q.verify
         if v is None:
             continue
         vpath = (*path, "verify")
-        if v.expect == "error" and v.error is None:
-            yield _problem(
-                doc.at((*vpath, "expect")),
-                "`expect: error` needs `error:` (the last line of the expected traceback)",
-                pattern,
-                q,
-            )
         if v.expect == "stdout" and v.error is not None:
             yield _problem(
                 doc.at((*vpath, "error"), key=True),
@@ -249,6 +262,7 @@ RULES: tuple[Rule, ...] = (
     one_correct_choice,
     distinct_choices,
     predict_output_has_code,
+    only_python_runs,
     verify_settings_agree,
     code_is_a_literal_block,
     challenge_only_keys,

@@ -88,6 +88,8 @@ class Verify:
     output: str | None
     """Expected stdout; None means the correct choice's text."""
     error: str | None
+    """With ``expect: error``, the traceback's last line: ``error`` as written, else the
+    correct choice's text (None only while the question has no single correct choice)."""
     setup: str
     requires: tuple[str, ...]
     resources: tuple[str, ...]
@@ -98,6 +100,8 @@ class Verify:
     location: Location
     setup_location: Location | None = None
     """Where the first line of ``setup`` was written, for mapping tracebacks."""
+    resource_locations: tuple[Location, ...] = ()
+    """Where each entry of ``resources`` was written."""
 
 
 @dataclass(frozen=True)
