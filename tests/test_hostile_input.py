@@ -197,6 +197,9 @@ def test_file_name_that_is_not_utf8_in_every_report(tmp_path: Path) -> None:
     case = ET.parse(reports / "j.xml").getroot().find(".//testcase")
     assert case is not None and case.get("file", "").endswith("topic/\\xff\\xfe.yaml")
     assert sorted(p.name for p in reports.iterdir()) == ["j.xml", "r.json"]
+    # Each shard of a run reports files with no readable id in exactly one shard.
+    shards = [qbank("validate", tmp_path / "bank", "--shard", f"{k}/2") for k in (1, 2)]
+    assert sorted(len(run.problems()) for run in shards) == [0, 1]
 
 
 def test_a_report_that_cannot_be_written_leaves_no_temp_file(tmp_path: Path) -> None:
