@@ -23,14 +23,16 @@ def _records(tmp_path: Path, *args: str | Path) -> tuple[int, dict[str, Any], st
     return run.code, {r["question"]: r for r in data["results"]}, run.out
 
 
-def test_non_finite_numbers_are_invalid_and_never_run(tmp_path: Path) -> None:
-    code, records, _ = _records(tmp_path, "verify", sample("non-finite-numbers.yaml"))
+def test_nan_timeout_is_invalid_and_never_run(tmp_path: Path) -> None:
+    code, records, _ = _records(tmp_path, "verify", sample("nan-timeout.yaml"))
     assert code == 1
-    assert {q: (r["status"], r["executed"]) for q, r in records.items()} == {
-        "nan-timeout": ("invalid", False),
-        "huge-float-timeout": ("invalid", False),
+    assert {q: (r["status"], r["executed"], r["line"]) for q, r in records.items()} == {
+        "nan-timeout": ("invalid", False, 19),
+        "fine": ("invalid", False, 20),
     }
-    assert records["nan-timeout"]["line"] == 13  # its first problem: `time_limit: .inf`
+    assert records["nan-timeout"]["message"].startswith("`.nan` is NaN (not a number)")
+    # As with any value the loader refuses, the rest of the file is not used either.
+    assert records["fine"]["message"].endswith("nan-timeout.yaml:19:16")
 
 
 def test_non_finite_defaults_are_refused_at_their_line() -> None:

@@ -65,12 +65,12 @@ CASES: list[tuple[str, list[tuple[int, int, str]]]] = [
         "non-finite-numbers.yaml",
         [
             (5, 10, "`.nan` is NaN (not a number); numbers in bank files must be finite"),
-            (13, 17, "`.inf` is infinite"),
-            (14, 15, "`-.inf` is infinite"),
-            (22, 16, "`.nan` is NaN"),
-            (23, 13, "`.NaN` is NaN"),
-            (24, 18, "`.Inf` is infinite"),
-            (38, 16, "`1.0e+999` is infinite"),
+            (20, 16, "`.nan` is NaN"),
+            (27, 17, "`.inf` is infinite"),
+            (28, 15, "`-.inf` is infinite"),
+            (36, 13, "`.NaN` is NaN"),
+            (37, 18, "`.Inf` is infinite"),
+            (51, 16, "`1.0e+999` is infinite"),
         ],
     ),
     (
