@@ -60,8 +60,10 @@ def load_bank(given: Path) -> tuple[Bank, list[Diagnostic]]:
         files = discover(root, settings.theme)
         paths = files.patterns
         problems += files.problems
-    loaded: list[tuple[Pattern, Document]] = []
+    loaded: list[Pattern] = []
     unloaded: list[QuestionRef] = []
+    # One file at a time, and its document dropped once linted: a large bank never
+    # holds every file's positions at once.
     for path in paths:
         doc, yaml_problems = load_file(path, display_path(path))
         problems += yaml_problems
@@ -74,15 +76,16 @@ def load_bank(given: Path) -> tuple[Bank, list[Diagnostic]]:
             unloaded += _refs(doc)  # the file's own keys are broken: none of it is used
             continue
         # Questions that break the schema are left out; the rest is linted and run.
-        loaded.append((parse.pattern_from(doc, lint.topic_slug(path), settings, broken), doc))
+        pattern = parse.pattern_from(doc, lint.topic_slug(path), settings, broken)
+        problems += lint.lint_pattern(pattern, doc, placement=given.is_dir())
+        loaded.append(pattern)
         unloaded += _refs(doc, broken)
-    problems += lint.lint(loaded, placement=given.is_dir())
+    problems += lint.lint_bank(loaded)
     problems += _ids_also_in_broken_files(loaded, unloaded)
     # A value echoed in a message must not start a line of its own on any output.
     problems = [problem.one_line() for problem in problems]
     problems.sort(key=lambda d: (d.location.file, d.location.line, d.location.column))
-    patterns = tuple(pattern for pattern, _ in loaded)
-    return Bank(root, settings, patterns, tuple(unloaded)), problems
+    return Bank(root, settings, tuple(loaded), tuple(unloaded)), problems
 
 
 def _schema_problems(
@@ -110,10 +113,10 @@ def _refs(doc: Document, only: frozenset[int] | None = None) -> list[QuestionRef
 
 
 def _ids_also_in_broken_files(
-    loaded: list[tuple[Pattern, Document]], unloaded: list[QuestionRef]
+    loaded: list[Pattern], unloaded: list[QuestionRef]
 ) -> list[Diagnostic]:
     """Question ids reused by a question that could not be loaded (lint sees only the rest)."""
-    seen = {q.id: doc.at(("questions", q.index, "id")) for p, doc in loaded for q in p.questions}
+    seen = {q.id: q.id_location for p in loaded for q in p.questions}
     problems = []
     for ref in unloaded:
         if ref.question.startswith("question "):

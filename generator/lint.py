@@ -18,7 +18,9 @@ from generator.loader import Document, NodePath
 from generator.model import LETTERS, Pattern, Question
 
 Rule = Callable[[Pattern, Document], Iterable[Diagnostic]]
-BankRule = Callable[[Sequence[tuple[Pattern, Document]]], Iterable[Diagnostic]]
+#: Bank-wide rules see the model only: each file's document is dropped once it is linted,
+#: so a large bank never holds every file's positions at once.
+BankRule = Callable[[Sequence[Pattern]], Iterable[Diagnostic]]
 
 
 #: Hand-written answer letters: "Option B", "= B [OK]", "-> Option D", "answer is C".
@@ -273,22 +275,20 @@ RULES: tuple[Rule, ...] = (
 PLACEMENT_RULES: tuple[Rule, ...] = (file_name_matches_id,)
 
 
-def unique_ids(patterns: Sequence[tuple[Pattern, Document]]) -> Iterator[Diagnostic]:
+def unique_ids(patterns: Sequence[Pattern]) -> Iterator[Diagnostic]:
     """Pattern ids and question ids are unique across the whole bank."""
     seen: dict[str, Location] = {}
-    for pattern, doc in patterns:
+    for pattern in patterns:
+        where = pattern.id_location
         if pattern.id in seen:
-            yield _problem(
-                doc.at(("id",)), _dup("pattern", pattern.id, seen[pattern.id]), pattern, None
-            )
-        seen.setdefault(pattern.id, doc.at(("id",)))
+            yield _problem(where, _dup("pattern", pattern.id, seen[pattern.id]), pattern, None)
+        seen.setdefault(pattern.id, where)
     questions: dict[str, Location] = {}
-    for pattern, doc in patterns:
-        for path, q in _indexed(pattern):
-            where = doc.at((*path, "id"))
+    for pattern in patterns:
+        for q in pattern.questions:
             if q.id in questions:
-                yield _problem(where, _dup("question", q.id, questions[q.id]), pattern, q)
-            questions.setdefault(q.id, where)
+                yield _problem(q.id_location, _dup("question", q.id, questions[q.id]), pattern, q)
+            questions.setdefault(q.id, q.id_location)
 
 
 def _dup(kind: str, ident: str, first: Location) -> str:
@@ -298,14 +298,15 @@ def _dup(kind: str, ident: str, first: Location) -> str:
 BANK_RULES: tuple[BankRule, ...] = (unique_ids,)
 
 
-def lint(
-    patterns: Sequence[tuple[Pattern, Document]], *, placement: bool = True
-) -> list[Diagnostic]:
-    """Every lint problem of the bank."""
+def lint_pattern(pattern: Pattern, doc: Document, *, placement: bool = True) -> list[Diagnostic]:
+    """Every lint problem of one pattern file."""
     rules = RULES + (PLACEMENT_RULES if placement else ())
-    problems = [d for pattern, doc in patterns for rule in rules for d in rule(pattern, doc)]
-    problems += [d for rule in BANK_RULES for d in rule(patterns)]
-    return problems
+    return [d for rule in rules for d in rule(pattern, doc)]
+
+
+def lint_bank(patterns: Sequence[Pattern]) -> list[Diagnostic]:
+    """Every problem across files (each file is linted on its own first)."""
+    return [d for rule in BANK_RULES for d in rule(patterns)]
 
 
 def topic_slug(path: Path) -> str:

@@ -133,6 +133,13 @@ class Question:
     """Where the first line of ``code`` was written, for mapping tracebacks."""
     index: int = 0
     """Position in its file's ``questions`` list (counting questions that break the schema)."""
+    id_at: Location | None = None
+    """Where the ``id`` value was written, when known."""
+
+    @property
+    def id_location(self) -> Location:
+        """Where the ``id`` value was written (else where the question starts)."""
+        return self.id_at or self.location
 
     @property
     def correct(self) -> Choice:
@@ -167,6 +174,13 @@ class Pattern:
     minutes: int | None = None
     badge: str | None = None
     intro: str = ""
+    id_at: Location | None = None
+    """Where the ``id`` value was written, when known."""
+
+    @property
+    def id_location(self) -> Location:
+        """Where the ``id`` value was written (else where the file starts)."""
+        return self.id_at or self.location
 
     def challenge(self) -> tuple[Question, ...]:
         """The questions of Challenge mode, in the author's order."""

@@ -47,6 +47,7 @@ def pattern_from(
         minutes=data.get("minutes"),
         badge=data.get("badge"),
         intro=data.get("intro", ""),
+        id_at=doc.at(("id",)),
     )
 
 
@@ -78,6 +79,7 @@ def _question(
         common_mistakes=tuple(data.get("common_mistakes", ())),
         verify=_verify(doc, path, data, defaults, choices),
         code_location=doc.text_line((*path, "code"), 0) if "code" in data else None,
+        id_at=doc.at((*path, "id")),
     )
 
 
