@@ -13,6 +13,7 @@ from pathlib import Path
 
 from generator import __version__, cli
 from generator.errors import ToolError
+from generator.escape import escape_lines
 
 
 def _jobs(text: str) -> int:
@@ -108,7 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return cli.run(args)
     except ToolError as exc:
-        print(f"qbank: error: {exc}", file=sys.stderr)
+        print(f"qbank: error: {escape_lines(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("qbank: interrupted", file=sys.stderr)

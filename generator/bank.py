@@ -5,70 +5,13 @@ This is the validate stage: load → schema → model → lint, with no code run
 
 from __future__ import annotations
 
-import os
-import re
 from pathlib import Path
 
 from generator import lint, parse, schema
-from generator.errors import Diagnostic, Location, ToolError
+from generator.discover import bank_root, discover, display_path, settings_file
+from generator.errors import Diagnostic
 from generator.loader import Document, load_file, question_name
 from generator.model import Bank, Pattern, QuestionRef, Settings
-
-SETTINGS_FILE = "bank.yaml"
-_SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-
-
-def display_path(path: Path) -> str:
-    """A path as messages print it: relative to the working directory when inside it."""
-    try:
-        relative = os.path.relpath(path)
-    except ValueError:  # pragma: no cover - other drive on Windows
-        return str(path)
-    return str(path) if relative.startswith("..") else relative
-
-
-def discover(root: Path) -> tuple[Path | None, list[Path], list[Diagnostic]]:
-    """The settings file, the pattern files and problems with where files are placed."""
-    if root.is_file():
-        # A single pattern file still follows its bank's settings (bank/<topic>/<file>).
-        settings = root.parent.parent / SETTINGS_FILE
-        return (settings if settings.is_file() else None), [root], []
-    if not root.is_dir():
-        raise ToolError(f"bank not found: {root} is not a folder or a YAML file")
-    settings = root / SETTINGS_FILE
-    problems: list[Diagnostic] = []
-    patterns: list[Path] = []
-    for path in sorted(root.rglob("*")):
-        if not path.is_file() or path.suffix not in (".yaml", ".yml"):
-            continue
-        if path == settings:
-            continue
-        relative = path.relative_to(root)
-        where = Location(display_path(path), 1, 1)
-        if any(part.startswith(".") for part in relative.parts):
-            continue
-        if path.suffix == ".yml":
-            problems.append(Diagnostic(where, "invalid", "bank files end in `.yaml`, not `.yml`"))
-        elif len(relative.parts) != 2:
-            problems.append(
-                Diagnostic(
-                    where,
-                    "invalid",
-                    "pattern files live at <bank>/<topic-slug>/<pattern-id>.yaml",
-                )
-            )
-        elif not _SLUG.match(relative.parts[0]):
-            problems.append(
-                Diagnostic(
-                    where,
-                    "invalid",
-                    f"topic folder `{relative.parts[0]}` is not a slug "
-                    "(lowercase letters and digits with single hyphens)",
-                )
-            )
-        else:
-            patterns.append(path)
-    return (settings if settings.is_file() else None), patterns, problems
 
 
 def load_settings(path: Path | None) -> tuple[Settings, list[Diagnostic]]:
@@ -78,7 +21,7 @@ def load_settings(path: Path | None) -> tuple[Settings, list[Diagnostic]]:
     doc, problems = load_file(path, display_path(path))
     if doc is None:
         return Settings(), problems
-    problems += schema.check(doc, "bank")
+    problems += [p for _, p in _schema_problems(doc, "bank", problems)]
     if problems:
         return Settings(), problems
     settings = parse.settings_from(doc)
@@ -102,33 +45,56 @@ def resolve_python(value: str, bank_root: Path) -> Path | None:
     return next((c.absolute() for c in candidates if c.is_file()), None)
 
 
-def load_bank(root: Path) -> tuple[Bank, list[Diagnostic]]:
-    """Every pattern that is valid on its own, and every problem found on the way."""
-    settings_path, paths, problems = discover(root)
+def load_bank(given: Path) -> tuple[Bank, list[Diagnostic]]:
+    """Every pattern that is valid on its own, and every problem found on the way.
+
+    ``given`` is a bank folder or one pattern file of a bank (``<bank>/<topic>/<id>.yaml``).
+    """
+    root = bank_root(given)
+    settings_path, problems = settings_file(root)
     settings, settings_problems = load_settings(settings_path)
     problems += settings_problems
-    loaded: list[tuple[Pattern, Document]] = []
+    if given.is_file():
+        paths = [given]
+    else:
+        files = discover(root, settings.theme)
+        paths = files.patterns
+        problems += files.problems
+    loaded: list[Pattern] = []
     unloaded: list[QuestionRef] = []
+    # One file at a time, and its document dropped once linted: a large bank never
+    # holds every file's positions at once.
     for path in paths:
         doc, yaml_problems = load_file(path, display_path(path))
         problems += yaml_problems
         if doc is None:
             continue
-        split = schema.check_split(doc, "pattern")
+        split = _schema_problems(doc, "pattern", yaml_problems)
         problems += [problem for _, problem in split]
         broken = frozenset(i for i, _ in split if i is not None)
         if yaml_problems or any(i is None for i, _ in split):
             unloaded += _refs(doc)  # the file's own keys are broken: none of it is used
             continue
         # Questions that break the schema are left out; the rest is linted and run.
-        loaded.append((parse.pattern_from(doc, lint.topic_slug(path), settings, broken), doc))
+        pattern = parse.pattern_from(doc, lint.topic_slug(path), settings, broken)
+        problems += lint.lint_pattern(pattern, doc, placement=given.is_dir())
+        loaded.append(pattern)
         unloaded += _refs(doc, broken)
-    problems += lint.lint(loaded, placement=root.is_dir())
+    problems += lint.lint_bank(loaded)
     problems += _ids_also_in_broken_files(loaded, unloaded)
+    # A value echoed in a message must not start a line of its own on any output.
+    problems = [problem.one_line() for problem in problems]
     problems.sort(key=lambda d: (d.location.file, d.location.line, d.location.column))
-    bank_root = root if root.is_dir() else root.parent
-    patterns = tuple(pattern for pattern, _ in loaded)
-    return Bank(bank_root, settings, patterns, tuple(unloaded)), problems
+    return Bank(root, settings, tuple(loaded), tuple(unloaded)), problems
+
+
+def _schema_problems(
+    doc: Document, name: str, yaml_problems: list[Diagnostic]
+) -> list[tuple[int | None, Diagnostic]]:
+    """Schema problems, except at a value the loader has already refused (its text
+    stands in for it, and the schema would only complain about the stand-in)."""
+    refused = {problem.location for problem in yaml_problems}
+    return [(i, p) for i, p in schema.check_split(doc, name) if p.location not in refused]
 
 
 def _refs(doc: Document, only: frozenset[int] | None = None) -> list[QuestionRef]:
@@ -147,10 +113,10 @@ def _refs(doc: Document, only: frozenset[int] | None = None) -> list[QuestionRef
 
 
 def _ids_also_in_broken_files(
-    loaded: list[tuple[Pattern, Document]], unloaded: list[QuestionRef]
+    loaded: list[Pattern], unloaded: list[QuestionRef]
 ) -> list[Diagnostic]:
     """Question ids reused by a question that could not be loaded (lint sees only the rest)."""
-    seen = {q.id: doc.at(("questions", q.index, "id")) for p, doc in loaded for q in p.questions}
+    seen = {q.id: q.id_location for p in loaded for q in p.questions}
     problems = []
     for ref in unloaded:
         if ref.question.startswith("question "):

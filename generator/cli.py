@@ -14,6 +14,7 @@ from pathlib import Path
 from generator import report, theme
 from generator.bank import load_bank
 from generator.errors import ConfigError, Diagnostic, ToolError
+from generator.escape import escape
 from generator.model import Bank, Question
 from generator.publish import SITE_MARKER
 from generator.report import Outcome
@@ -119,7 +120,7 @@ def build(args: argparse.Namespace) -> int:
             return _interrupted(verified, questions)
     if outcome.failed():
         code = _finish(outcome, args)
-        print(f"site not written: {args.out} is unchanged", file=sys.stderr)
+        print(f"site not written: {escape(str(args.out))} is unchanged", file=sys.stderr)
         return code
     from generator.publish import publish
     from generator.render import render_site
@@ -129,8 +130,15 @@ def build(args: argparse.Namespace) -> int:
         publish(lambda tmp: render_site(bank, tmp, results, theme), args.out)
     except ThemeError as exc:
         raise ThemeError(f"{exc}; {args.out} is unchanged") from None
+    except OSError as exc:  # the disk is full, a folder is not writable...
+        where = exc.filename or args.out
+        in_the_way = isinstance(exc, FileExistsError | NotADirectoryError)
+        reason = "not a folder" if in_the_way else exc.strerror or exc
+        raise ToolError(
+            f"cannot write the site: {where}: {reason}; {args.out} is unchanged"
+        ) from exc
     code = _finish(outcome, args)
-    print(f"site written to {args.out}/", file=sys.stderr)
+    print(f"site written to {escape(str(args.out))}/", file=sys.stderr)
     return code
 
 
@@ -171,6 +179,7 @@ def fetch(args: argparse.Namespace) -> int:
     _, questions, outcome = _validate(args, "fetch")
     diagnostics: list[Diagnostic] = fetch_missing(questions)
     outcome.diagnostics += diagnostics
+    outcome.strict = True  # fetch exists to get resources: one it cannot get fails it
     return _finish(outcome, args)
 
 

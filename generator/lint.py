@@ -19,7 +19,9 @@ from generator.loader import Document, NodePath
 from generator.model import LETTERS, Pattern, Question
 
 Rule = Callable[[Pattern, Document], Iterable[Diagnostic]]
-BankRule = Callable[[Sequence[tuple[Pattern, Document]]], Iterable[Diagnostic]]
+#: Bank-wide rules see the model only: each file's document is dropped once it is linted,
+#: so a large bank never holds every file's positions at once.
+BankRule = Callable[[Sequence[Pattern]], Iterable[Diagnostic]]
 
 
 #: Hand-written answer letters: "Option B", "= B [OK]", "-> Option D", "answer is C".
@@ -101,20 +103,33 @@ def predict_output_has_code(pattern: Pattern, doc: Document) -> Iterator[Diagnos
             )
 
 
+def only_python_runs(pattern: Pattern, doc: Document) -> Iterator[Diagnostic]:
+    """Code in another language is shown, never run (as Python or otherwise)."""
+    for path, q in _indexed(pattern):
+        if q.verify is None or q.language == "python":
+            continue
+        if q.type == "predict-output":
+            why = "predict-output questions are always run"
+            fix = "choose another `type` (such as `code`) to show the code without running it"
+        else:
+            why = "it has a `verify` block"
+            fix = "remove `verify` to show the code without running it"
+        yield _problem(
+            doc.at((*path, "language")),
+            f"`language: {q.language}` cannot be verified: qbank runs only Python code, and "
+            f"this question asks for a run ({why}); {fix}",
+            pattern,
+            q,
+        )
+
+
 def verify_settings_agree(pattern: Pattern, doc: Document) -> Iterator[Diagnostic]:
-    """``expect: error`` goes with ``error``; regexes compile."""
+    """``error`` goes with ``expect: error``; regexes compile."""
     for path, q in _indexed(pattern):
         v = q.verify
         if v is None:
             continue
         vpath = (*path, "verify")
-        if v.expect == "error" and v.error is None:
-            yield _problem(
-                doc.at((*vpath, "expect")),
-                "`expect: error` needs `error:` (the last line of the expected traceback)",
-                pattern,
-                q,
-            )
         if v.expect == "stdout" and v.error is not None:
             yield _problem(
                 doc.at((*vpath, "error"), key=True),
@@ -244,6 +259,7 @@ RULES: tuple[Rule, ...] = (
     one_correct_choice,
     distinct_choices,
     predict_output_has_code,
+    only_python_runs,
     verify_settings_agree,
     code_is_a_literal_block,
     challenge_only_keys,
@@ -254,22 +270,20 @@ RULES: tuple[Rule, ...] = (
 PLACEMENT_RULES: tuple[Rule, ...] = (file_name_matches_id,)
 
 
-def unique_ids(patterns: Sequence[tuple[Pattern, Document]]) -> Iterator[Diagnostic]:
+def unique_ids(patterns: Sequence[Pattern]) -> Iterator[Diagnostic]:
     """Pattern ids and question ids are unique across the whole bank."""
     seen: dict[str, Location] = {}
-    for pattern, doc in patterns:
+    for pattern in patterns:
+        where = pattern.id_location
         if pattern.id in seen:
-            yield _problem(
-                doc.at(("id",)), _dup("pattern", pattern.id, seen[pattern.id]), pattern, None
-            )
-        seen.setdefault(pattern.id, doc.at(("id",)))
+            yield _problem(where, _dup("pattern", pattern.id, seen[pattern.id]), pattern, None)
+        seen.setdefault(pattern.id, where)
     questions: dict[str, Location] = {}
-    for pattern, doc in patterns:
-        for path, q in _indexed(pattern):
-            where = doc.at((*path, "id"))
+    for pattern in patterns:
+        for q in pattern.questions:
             if q.id in questions:
-                yield _problem(where, _dup("question", q.id, questions[q.id]), pattern, q)
-            questions.setdefault(q.id, where)
+                yield _problem(q.id_location, _dup("question", q.id, questions[q.id]), pattern, q)
+            questions.setdefault(q.id, q.id_location)
 
 
 def _dup(kind: str, ident: str, first: Location) -> str:
@@ -279,14 +293,15 @@ def _dup(kind: str, ident: str, first: Location) -> str:
 BANK_RULES: tuple[BankRule, ...] = (unique_ids,)
 
 
-def lint(
-    patterns: Sequence[tuple[Pattern, Document]], *, placement: bool = True
-) -> list[Diagnostic]:
-    """Every lint problem of the bank."""
+def lint_pattern(pattern: Pattern, doc: Document, *, placement: bool = True) -> list[Diagnostic]:
+    """Every lint problem of one pattern file."""
     rules = RULES + (PLACEMENT_RULES if placement else ())
-    problems = [d for pattern, doc in patterns for rule in rules for d in rule(pattern, doc)]
-    problems += [d for rule in BANK_RULES for d in rule(patterns)]
-    return problems
+    return [d for rule in rules for d in rule(pattern, doc)]
+
+
+def lint_bank(patterns: Sequence[Pattern]) -> list[Diagnostic]:
+    """Every problem across files (each file is linted on its own first)."""
+    return [d for rule in BANK_RULES for d in rule(patterns)]
 
 
 def topic_slug(path: Path) -> str:

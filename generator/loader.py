@@ -8,13 +8,16 @@ refuses aliases at the alias itself, so an alias bomb never expands.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from generator import scalar
 from generator.errors import Diagnostic, Location
+from generator.escape import short
 
 try:  # the C parser is about 4x faster on large files
     from yaml import CSafeLoader as _Loader
@@ -24,9 +27,13 @@ except ImportError:  # pragma: no cover - PyYAML built without libyaml
 #: A path into a document: mapping keys and sequence indexes, as jsonschema reports them.
 NodePath = tuple[str | int, ...]
 
-_RESOLVER = yaml.resolver.Resolver()
-_BOOL = {"yes": True, "true": True, "on": True, "no": False, "false": False, "off": False}
-_STR_TAGS = {"tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:binary"}
+#: Largest pattern file read, checked before reading: the reference page is 12 KB.
+MAX_FILE_BYTES = 2 * 1024 * 1024
+#: Most questions in one pattern file; a bigger lesson is split into several patterns.
+MAX_QUESTIONS = 1000
+#: Most YAML values (scalars, lists, mappings) in one file, so that a file of a million
+#: tiny values cannot make the loader keep a million positions.
+MAX_NODES = 100_000
 
 
 def question_name(item: object, index: int) -> str:
@@ -104,54 +111,6 @@ def _loc(display: str, mark: Any) -> Location:
     return Location(display, mark.line + 1, mark.column + 1)
 
 
-def _scalar(event: yaml.ScalarEvent) -> Any:
-    """The Python value of a scalar, limited to what JSON can hold."""
-    value: str = event.value
-    tag = event.tag
-    if tag in (None, "!"):
-        tag = _RESOLVER.resolve(yaml.ScalarNode, value, event.implicit)  # type: ignore[no-untyped-call]
-    if tag in _STR_TAGS:
-        return value
-    if tag == "tag:yaml.org,2002:null":
-        return None
-    if tag == "tag:yaml.org,2002:bool":
-        return _BOOL[value.lower()]
-    if tag == "tag:yaml.org,2002:int":
-        return _int(value)
-    if tag == "tag:yaml.org,2002:float":
-        return _float(value)
-    raise ValueError(f"unsupported YAML tag `{tag}`; bank files hold plain text, numbers and lists")
-
-
-def _int(value: str) -> int:
-    text = value.replace("_", "")
-    sign = -1 if text.startswith("-") else 1
-    text = text.lstrip("+-")
-    if text.startswith("0b"):
-        return sign * int(text[2:], 2)
-    if text.startswith("0x"):
-        return sign * int(text[2:], 16)
-    if text != "0" and text.startswith("0") and ":" not in text:
-        return sign * int(text, 8)
-    if ":" in text:  # YAML 1.1 sexagesimal
-        total = 0
-        for part in text.split(":"):
-            total = total * 60 + int(part)
-        return sign * total
-    return sign * int(text)
-
-
-def _float(value: str) -> float:
-    text = value.replace("_", "").lower()
-    if text in (".inf", "+.inf"):
-        return float("inf")
-    if text == "-.inf":
-        return float("-inf")
-    if text == ".nan":
-        return float("nan")
-    return float(text)
-
-
 class _Builder:
     """Folds a stream of parser events into values, recording positions and problems."""
 
@@ -159,6 +118,7 @@ class _Builder:
         self.doc = doc
         self.problems: list[Diagnostic] = []
         self.paths: list[NodePath | None] = []
+        self.nodes = 0
 
     def problem(self, location: Location, message: str, path: NodePath | None = None) -> None:
         self.problems.append(Diagnostic(location, "invalid", message))
@@ -194,6 +154,13 @@ class _Builder:
 
     def node(self, events: Any, event: Any, path: NodePath) -> Any:
         location = _loc(self.doc.display, event.start_mark)
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            self.problem(
+                location,
+                f"more than {MAX_NODES:,} values in one file; split it into several patterns",
+            )
+            raise _Stop
         self.doc.values[path] = location
         if isinstance(event, yaml.AliasEvent):
             self.problem(
@@ -210,14 +177,21 @@ class _Builder:
             elif event.style in ("'", '"'):
                 self.doc.quoted.add(path)
             try:
-                return _scalar(event)
-            except ValueError as exc:
+                return scalar.value(event.value, event.tag, event.implicit)
+            except scalar.ScalarError as exc:
                 self.problem(location, str(exc), path)
                 return event.value
         if isinstance(event, yaml.SequenceStartEvent):
             self.check_tag(event, location, "tag:yaml.org,2002:seq", path)
             items: list[Any] = []
             while not isinstance(event := next(events), yaml.SequenceEndEvent):
+                if path == ("questions",) and len(items) == MAX_QUESTIONS:
+                    self.problem(
+                        _loc(self.doc.display, event.start_mark),
+                        f"more than {MAX_QUESTIONS:,} questions in one pattern file; "
+                        "split it into several patterns",
+                    )
+                    raise _Stop
                 items.append(self.node(events, event, (*path, len(items))))
             return items
         if isinstance(event, yaml.MappingStartEvent):
@@ -227,7 +201,7 @@ class _Builder:
 
     def check_tag(self, event: Any, location: Location, plain: str, path: NodePath) -> None:
         if event.tag not in (None, "!", plain):
-            self.problem(location, f"unsupported YAML tag `{event.tag}`", path)
+            self.problem(location, str(scalar.unsupported(event.tag)), path)
 
     def mapping(self, events: Any, path: NodePath) -> dict[str, Any]:
         result: dict[str, Any] = {}
@@ -244,7 +218,7 @@ class _Builder:
                 first = self.doc.keys[value_path]
                 self.problem(
                     key_location,
-                    f"duplicate key `{key}` (first written at line {first.line}); "
+                    f"duplicate key `{short(key)}` (first written at line {first.line}); "
                     "YAML would silently keep only the last one",
                     value_path,
                 )
@@ -319,11 +293,21 @@ def load_text(text: str, path: Path, display: str) -> tuple[Document | None, lis
 def load_file(path: Path, display: str | None = None) -> tuple[Document | None, list[Diagnostic]]:
     """Read and parse one YAML file; every problem is a diagnostic, never an exception."""
     display = display if display is not None else str(path)
+    start = Location(display, 1, 1)
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as f:
+            # The size is checked before anything is read or parsed.
+            size = os.fstat(f.fileno()).st_size
+            raw = f.read(MAX_FILE_BYTES + 1) if size <= MAX_FILE_BYTES else b""
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
-        return None, [Diagnostic(Location(display, 1, 1), "invalid", f"cannot read file: {reason}")]
+        return None, [Diagnostic(start, "invalid", f"cannot read file: {reason}")]
+    if max(size, len(raw)) > MAX_FILE_BYTES:
+        message = (
+            f"file is {max(size, len(raw)):,} bytes; bank files are at most "
+            f"{MAX_FILE_BYTES // (1024 * 1024)} MiB (split it into several patterns)"
+        )
+        return None, [Diagnostic(start, "invalid", message)]
     if not raw.strip():
         return None, [Diagnostic(Location(display, 1, 1), "invalid", "file is empty")]
     text, problem = _decode(raw, display)

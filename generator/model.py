@@ -88,6 +88,8 @@ class Verify:
     output: str | None
     """Expected stdout; None means the correct choice's text."""
     error: str | None
+    """With ``expect: error``, the traceback's last line: ``error`` as written, else the
+    correct choice's text (None only while the question has no single correct choice)."""
     setup: str
     requires: tuple[str, ...]
     resources: tuple[str, ...]
@@ -100,6 +102,8 @@ class Verify:
     """Where the first line of ``setup`` was written, for mapping tracebacks."""
     expected_location: Location | None = None
     """Where ``output`` (with ``expect: error``, ``error``) was written; None when absent."""
+    resource_locations: tuple[Location, ...] = ()
+    """Where each entry of ``resources`` was written."""
 
 
 @dataclass(frozen=True)
@@ -131,6 +135,13 @@ class Question:
     """Where the first line of ``code`` was written, for mapping tracebacks."""
     index: int = 0
     """Position in its file's ``questions`` list (counting questions that break the schema)."""
+    id_at: Location | None = None
+    """Where the ``id`` value was written, when known."""
+
+    @property
+    def id_location(self) -> Location:
+        """Where the ``id`` value was written (else where the question starts)."""
+        return self.id_at or self.location
 
     @property
     def correct(self) -> Choice:
@@ -165,6 +176,13 @@ class Pattern:
     minutes: int | None = None
     badge: str | None = None
     intro: str = ""
+    id_at: Location | None = None
+    """Where the ``id`` value was written, when known."""
+
+    @property
+    def id_location(self) -> Location:
+        """Where the ``id`` value was written (else where the file starts)."""
+        return self.id_at or self.location
 
     def challenge(self) -> tuple[Question, ...]:
         """The questions of Challenge mode, in the author's order."""

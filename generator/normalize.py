@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from generator.escape import escape_lines
+
 _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
 
 
@@ -45,13 +47,10 @@ def last_line(text: str) -> str:
     return lines[-1] if lines else ""
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-
-
 def visible(text: str, limit: int = 4000) -> str:
-    """Text safe to print and to put in XML: control characters shown as ``\\xNN``,
-    at most ``limit`` characters."""
-    shown = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    """Text safe to print and to put in XML (the escaping of :mod:`generator.escape`,
+    line breaks kept), at most ``limit`` characters."""
+    shown = escape_lines(text)
     if len(shown) > limit:
         shown = shown[:limit] + f"\n... [{len(shown) - limit} more characters]"
     return shown

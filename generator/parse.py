@@ -47,6 +47,7 @@ def pattern_from(
         minutes=data.get("minutes"),
         badge=data.get("badge"),
         intro=data.get("intro", ""),
+        id_at=doc.at(("id",)),
     )
 
 
@@ -54,6 +55,9 @@ def _question(
     doc: Document, path: NodePath, data: dict[str, Any], pattern_id: str, defaults: Defaults
 ) -> Question:
     challenge = data["mode"] == "challenge"
+    choices = tuple(
+        _choice(doc, (*path, "choices", i), item) for i, item in enumerate(data["choices"])
+    )
     return Question(
         id=data["id"],
         pattern_id=pattern_id,
@@ -63,9 +67,7 @@ def _question(
         difficulty=data["difficulty"],
         title=data["title"],
         prompt=data["prompt"],
-        choices=tuple(
-            _choice(doc, (*path, "choices", i), item) for i, item in enumerate(data["choices"])
-        ),
+        choices=choices,
         location=doc.at(path),
         time_limit=data.get("time_limit", defaults.time_limit) if challenge else None,
         attempts=data.get("attempts", defaults.attempts) if challenge else None,
@@ -75,8 +77,9 @@ def _question(
         hint=data.get("hint"),
         solution=_solution(doc, (*path, "solution"), data.get("solution")),
         common_mistakes=tuple(data.get("common_mistakes", ())),
-        verify=_verify(doc, path, data, defaults),
+        verify=_verify(doc, path, data, defaults, choices),
         code_location=doc.text_line((*path, "code"), 0) if "code" in data else None,
+        id_at=doc.at((*path, "id")),
     )
 
 
@@ -102,7 +105,11 @@ def _solution(doc: Document, path: NodePath, data: dict[str, Any] | None) -> Sol
 
 
 def _verify(
-    doc: Document, path: NodePath, question: dict[str, Any], defaults: Defaults
+    doc: Document,
+    path: NodePath,
+    question: dict[str, Any],
+    defaults: Defaults,
+    choices: tuple[Choice, ...],
 ) -> Verify | None:
     """The run settings when the question's code is executed, else None."""
     data: dict[str, Any] | None = question.get("verify")
@@ -110,13 +117,19 @@ def _verify(
         return None
     data = data or {}
     expected = "error" if data.get("expect") == "error" else "output"
+    expect = data.get("expect", "stdout")
+    error = data.get("error")
+    correct = [choice.text for choice in choices if choice.correct]
+    if expect == "error" and error is None and len(correct) == 1:
+        error = correct[0]  # as `output` defaults to the correct choice's text
+    resources = tuple(data.get("resources", ()))
     return Verify(
-        expect=data.get("expect", "stdout"),
+        expect=expect,
         output=data.get("output"),
-        error=data.get("error"),
+        error=error,
         setup=data.get("setup", ""),
         requires=tuple(data.get("requires", ())),
-        resources=tuple(data.get("resources", ())),
+        resources=resources,
         timeout=float(data.get("timeout", defaults.timeout)),
         runs=data.get("runs", defaults.runs),
         match=data.get("match", "exact"),
@@ -124,4 +137,7 @@ def _verify(
         location=doc.at((*path, "verify")) if "verify" in question else doc.at((*path, "code")),
         setup_location=doc.text_line((*path, "verify", "setup"), 0) if "setup" in data else None,
         expected_location=doc.at((*path, "verify", expected)) if expected in data else None,
+        resource_locations=tuple(
+            doc.at((*path, "verify", "resources", i)) for i in range(len(resources))
+        ),
     )

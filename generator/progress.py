@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.progress import Progress as RichProgress
 
+from generator.escape import escape
 from generator.result import QuestionResult
 
 
@@ -50,7 +51,7 @@ class Progress:
         else:
             print(
                 f"[{self.done}/{self.total}] {result.status} "
-                f"{result.pattern}/{result.question} ({result.duration_s:.1f} s)",
+                f"{escape(result.pattern)}/{escape(result.question)} ({result.duration_s:.1f} s)",
                 file=sys.stderr,
                 flush=True,
             )

@@ -6,6 +6,7 @@ diagnostics (content problems not tied to a run).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -20,6 +21,7 @@ from typing import Any, TextIO
 
 from generator import __version__
 from generator.errors import Diagnostic, Location, ToolError
+from generator.escape import escape, escape_lines
 from generator.model import QuestionRef
 from generator.normalize import visible
 from generator.result import STATUSES, Environment, QuestionResult, is_failure
@@ -116,9 +118,10 @@ def print_github(outcome: Outcome, stream: TextIO) -> None:
     for d in outcome.problems():
         level = "error" if is_failure(d.status, strict=outcome.strict) else "warning"
         loc = d.location
-        props = f"file={_escape_property(loc.file)},line={loc.line},col={loc.column}"
-        title = _escape_property(f"qbank {d.status}" + (f" [{d.subject}]" if d.subject else ""))
-        print(f"::{level} {props},title={title}::{_escape_data(d.message)}", file=stream)
+        props = f"file={_escape_property(escape(loc.file))},line={loc.line},col={loc.column}"
+        title = escape(f"qbank {d.status}" + (f" [{d.subject}]" if d.subject else ""))
+        message = _escape_data(escape_lines(d.message))
+        print(f"::{level} {props},title={_escape_property(title)}::{message}", file=stream)
     print(summary_line(outcome), file=stream)
 
 
@@ -133,13 +136,13 @@ def _record(r: QuestionResult) -> dict[str, Any]:
     if actual is not None and len(actual) > ACTUAL_CAP:
         actual = actual[:ACTUAL_CAP] + f"\n... [{len(r.actual or '') - ACTUAL_CAP} more characters]"
     return {
-        "pattern": r.pattern,
-        "question": r.question,
-        "file": r.location.file,
+        "pattern": escape(r.pattern),
+        "question": escape(r.question),
+        "file": escape(r.location.file),
         "line": r.location.line,
         "column": r.location.column,
         "status": r.status,
-        "message": r.message,
+        "message": escape_lines(r.message),
         "expected": r.expected,
         "actual": actual,
         "outputs": [o[:ACTUAL_CAP] for o in r.outputs],
@@ -152,13 +155,13 @@ def _record(r: QuestionResult) -> dict[str, Any]:
 
 def _diagnostic(d: Diagnostic) -> dict[str, Any]:
     return {
-        "file": d.location.file,
+        "file": escape(d.location.file),
         "line": d.location.line,
         "column": d.location.column,
         "status": d.status,
-        "message": d.message,
-        "pattern": d.pattern,
-        "question": d.question,
+        "message": escape_lines(d.message),
+        "pattern": None if d.pattern is None else escape(d.pattern),
+        "question": None if d.question is None else escape(d.question),
     }
 
 
@@ -196,15 +199,15 @@ def write_junit(outcome: Outcome, path: Path) -> None:
         by_pattern.setdefault(r.pattern, []).append(r)
     loose = [d for d in outcome.diagnostics if d.question is None]
     for pattern, results in by_pattern.items():
-        suite = ET.SubElement(suites, "testsuite", name=pattern, tests=str(len(results)))
+        suite = ET.SubElement(suites, "testsuite", name=escape(pattern), tests=str(len(results)))
         failures = skipped = 0
         for r in results:
             case = ET.SubElement(
                 suite,
                 "testcase",
-                classname=pattern,
-                name=r.question,
-                file=r.location.file,
+                classname=escape(pattern),
+                name=escape(r.question),
+                file=escape(r.location.file),
                 line=str(r.location.line),
                 time=f"{r.duration_s:.3f}",
             )
@@ -226,7 +229,11 @@ def write_junit(outcome: Outcome, path: Path) -> None:
         suite.set("failures", str(len(loose)))
         for d in loose:
             case = ET.SubElement(
-                suite, "testcase", classname="files", name=str(d.location), file=d.location.file
+                suite,
+                "testcase",
+                classname="files",
+                name=str(d.location),
+                file=escape(d.location.file),
             )
             ET.SubElement(
                 case, "failure", message=visible(d.message, 1000), type=d.status
@@ -236,13 +243,26 @@ def write_junit(outcome: Outcome, path: Path) -> None:
 
 
 def _write(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` in one swap; no temp file is left behind on failure."""
+    # Every field is escaped already; backslashreplace is the last guard, so a report
+    # is never lost to a character UTF-8 cannot hold.
+    data = text.encode("utf-8", errors="backslashreplace")
+    tmp: Path | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
+        name = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        tmp = name
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp, path)
+        tmp = None
     except OSError as exc:
         raise ToolError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
 
 
 def emit(outcome: Outcome, fmt: str, stream: TextIO | None = None) -> None:

@@ -8,6 +8,7 @@ Nothing here touches the network except :func:`fetch_missing`.
 from __future__ import annotations
 
 import hashlib
+import http.client
 import os
 import shutil
 import sys
@@ -18,7 +19,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.errors import Diagnostic
+from generator.errors import Diagnostic, Location
+from generator.escape import escape
 from generator.model import Question
 
 KERAS_BASE = "https://storage.googleapis.com/tensorflow/keras-applications/"
@@ -128,13 +130,12 @@ def fetch_missing(questions: Iterable[Question]) -> list[Diagnostic]:
             done.add(resource.filename)
             try:
                 _download(resource)
-                print(f"fetched {resource.name} → {resource.path}", file=sys.stderr)
-            except (OSError, urllib.error.URLError) as exc:
+                print(f"fetched {resource.name} → {escape(str(resource.path))}", file=sys.stderr)
+            except (OSError, urllib.error.URLError, http.client.HTTPException, ValueError) as exc:
                 reason = getattr(exc, "reason", None) or exc
-                where = q.verify.location if q.verify else q.location
                 problems.append(
                     Diagnostic(
-                        where,
+                        _where(q, resource),
                         "missing-requirement",
                         f"cannot download {resource.name} from {resource.url} ({reason}); "
                         f"without a network, copy the file to {resource.path}",
@@ -143,3 +144,14 @@ def fetch_missing(questions: Iterable[Question]) -> list[Diagnostic]:
                     )
                 )
     return problems
+
+
+def _where(question: Question, resource: Resource) -> Location:
+    """The ``resources`` entry that names ``resource``."""
+    verify = question.verify
+    if verify is None:  # pragma: no cover - missing() only lists resources of a verify block
+        return question.location
+    names = list(verify.resources)
+    if resource.name in names and len(verify.resource_locations) == len(names):
+        return verify.resource_locations[names.index(resource.name)]
+    return verify.location

@@ -16,6 +16,7 @@ from typing import Any
 from jsonschema import Draft202012Validator, ValidationError
 
 from generator.errors import Diagnostic, ToolError
+from generator.escape import short
 from generator.loader import Document, NodePath
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"
@@ -139,15 +140,15 @@ def _translate(doc: Document, error: ValidationError) -> Diagnostic:
         key = extra[0] if extra else "?"
         location = doc.at((*path, key), key=True)
         guess = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-        message = f"unknown key `{key}` in {_container(path, question)}"
+        message = f"unknown key `{short(key)}` in {_container(path, question)}"
         message += f"; did you mean `{guess[0]}`?" if guess else f" (allowed: {', '.join(known)})"
     elif kind == "required":
         missing = str(error.message).split("'")[1] if "'" in error.message else "?"
         message = f"{_container(path, question)} is missing the required key `{missing}`"
     elif kind == "enum":
         allowed = [str(v) for v in expected]
-        guess = difflib.get_close_matches(str(value), allowed, n=1, cutoff=0.6)
-        message = f"`{name}` must be one of {', '.join(allowed)}; found `{value}`"
+        guess = difflib.get_close_matches(str(value)[:100], allowed, n=1, cutoff=0.6)
+        message = f"`{name}` must be one of {', '.join(allowed)}; found `{short(str(value))}`"
         message += f" (did you mean `{guess[0]}`?)" if guess else ""
     elif kind == "type":
         wanted = expected
@@ -161,11 +162,11 @@ def _translate(doc: Document, error: ValidationError) -> Diagnostic:
         if wanted == "string" and isinstance(value, bool | int | float):
             message += "; put it in quotes"
         elif wanted in ("integer", "number") and isinstance(value, str):
-            message += f" `{value}`; write the number without quotes"
+            message += f" `{short(value)}`; write the number without quotes"
     elif kind == "pattern" and expected == "\\S":
         message = f"`{name}` is empty"
     elif kind == "pattern" and "a-z0-9" in str(expected):
-        message = f"`{name}` must be a slug ({_SLUG_HELP}); found `{value}`"
+        message = f"`{name}` must be a slug ({_SLUG_HELP}); found `{short(str(value))}`"
     elif kind == "minItems":
         message = f"`{name}` needs at least {expected} items; found {len(value)}"
     elif kind == "maxItems":
@@ -184,7 +185,7 @@ def _translate(doc: Document, error: ValidationError) -> Diagnostic:
         if isinstance(value, bool | int | float):
             message += "; put it in quotes"
     else:
-        message = f"`{name or 'value'}`: {error.message}"
+        message = f"`{name or 'value'}`: {short(error.message, 200)}"
     return Diagnostic(location, "invalid", message, pattern, question)
 
 
@@ -194,7 +195,7 @@ def _describe(value: Any) -> str:
     if value is None:
         return "nothing"
     if isinstance(value, int | float):
-        return f"the number {value}"
+        return f"the number {short(str(value))}"
     if isinstance(value, str):
         return "text"
     return "a list" if isinstance(value, list) else "a mapping"

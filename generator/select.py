@@ -15,7 +15,8 @@ Chosen = set[tuple[str, str]]
 def shard_of(name: str, count: int) -> int:
     """The 1-based shard a question (or a file) belongs to; it depends on the name alone,
     so adding questions elsewhere never moves it."""
-    digest = hashlib.sha256(name.encode("utf-8")).digest()
+    # surrogateescape: a file name that is not UTF-8 hashes by its own bytes.
+    digest = hashlib.sha256(name.encode("utf-8", "surrogateescape")).digest()
     return int.from_bytes(digest[:8], "big") % count + 1
 
 

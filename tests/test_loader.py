@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -87,18 +88,44 @@ def test_values_keep_positions() -> None:
 
 
 def test_yaml_11_booleans_and_numbers() -> None:
-    doc, _ = load_text("a: yes\nb: 0x10\nc: 1_000\nd: .inf\ne: 2024-01-01\nf: ~\n", Path("x"), "x")
-    assert doc is not None
+    text = "a: yes\nb: 0x10\nc: 1_000\nd: 1:30.5\ne: 2024-01-01\nf: ~\ng: 017\nh: <<\n"
+    doc, problems = load_text(text, Path("x"), "x")
+    assert doc is not None and problems == []
     assert doc.data == {
         "a": True,
         "b": 16,
         "c": 1000,
-        "d": float("inf"),
+        "d": 90.5,
         "e": "2024-01-01",
         "f": None,
+        "g": 15,
+        "h": "<<",
     }
 
 
-def test_unsupported_tag_is_a_diagnostic() -> None:
-    _, problems = load_text("a: !!python/object:os.system echo\n", Path("x"), "x")
-    assert problems and "unsupported YAML tag" in problems[0].message
+def test_explicit_tags_that_fit_their_value() -> None:
+    text = "a: !!str 5\nb: !!int '12'\nc: !!float 1\nd: !!bool off\ne: !!null ''\n"
+    doc, problems = load_text(text, Path("x"), "x")
+    assert doc is not None and problems == []
+    assert doc.data == {"a": "5", "b": 12, "c": 1.0, "d": False, "e": None}
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("a: !!python/object:os.system echo\n", "unsupported YAML tag `!!python/object:os.system`"),
+        ("a: !!python/object\n  b: 1\n", "unsupported YAML tag `!!python/object`"),
+        ("a: !foo [1]\n", "unsupported YAML tag `!foo`"),
+        ("a: !!bool maybe\n", "`maybe` is not true or false, as its tag `!!bool` says"),
+        ("a: !!int 1.5\n", "`1.5` is not a whole number"),
+        ("a: !!null x\n", "`x` is not empty"),
+        ("a: .nan\n", "`.nan` is NaN (not a number)"),
+        ("a: !!float .inf\n", "`.inf` is infinite"),
+        ("a: 1.0e+400\n", "must be finite"),
+        ("a: 0x_\n", "`0x_` looks like a number but has no digits"),
+    ],
+)
+def test_values_json_cannot_hold_are_one_diagnostic_at_the_value(text: str, words: str) -> None:
+    _, problems = load_text(text, Path("x"), "x")
+    assert [(p.location.line, p.location.column) for p in problems] == [(1, 4)]
+    assert words in problems[0].message

@@ -50,6 +50,51 @@ CASES: list[tuple[str, list[tuple[int, int, str]]]] = [
         ],
     ),
     (
+        "unresolvable-tags.yaml",
+        [
+            (5, 8, "`maybe` is not true or false, as its tag `!!bool` says"),
+            (5, 22, "`abc` is not a whole number, as its tag `!!int` says"),
+            (5, 33, "`x` is not a number, as its tag `!!float` says"),
+            (5, 44, "unsupported YAML tag `!foo`"),
+            (5, 54, "unsupported YAML tag `!!python/object`"),
+            (13, 14, "`maybe` is not true or false"),
+            (17, 9, "unsupported YAML tag `!!binary`"),
+        ],
+    ),
+    (
+        "non-finite-numbers.yaml",
+        [
+            (5, 10, "`.nan` is NaN (not a number); numbers in bank files must be finite"),
+            (20, 16, "`.nan` is NaN"),
+            (27, 17, "`.inf` is infinite"),
+            (28, 15, "`-.inf` is infinite"),
+            (36, 13, "`.NaN` is NaN"),
+            (37, 18, "`.Inf` is infinite"),
+            (51, 16, "`1.0e+999` is infinite"),
+        ],
+    ),
+    (
+        "malformed-numbers.yaml",
+        [
+            (5, 10, "`0x_` looks like a number but has no digits"),
+            (20, 13, "`0b_` looks like a number but has no digits"),
+        ],
+    ),
+    (
+        "control-characters-in-values.yaml",
+        [
+            (9, 17, "found `\\x1b[2J\\x1b[Heasy`"),
+            (19, 17, "found `easy\\nforged.yaml:1:1: ok: all fine`"),
+        ],
+    ),
+    (
+        "language-not-python.yaml",
+        [
+            (12, 15, "`language: bash` cannot be verified: qbank runs only Python code"),
+            (25, 15, "`language: bash` cannot be verified: qbank runs only Python code"),
+        ],
+    ),
+    (
         "reference-page-defects.yaml",
         [
             (39, 56, "quick check names answer B, but the correct choice is D"),

@@ -120,12 +120,8 @@ def test_fetch_without_network_fails_clearly(
     # A closed local port stands in for "no network", whatever this machine can reach.
     monkeypatch.setattr(resources, "KERAS_BASE", "http://127.0.0.1:9/")
     run = qbank("fetch", sample("missing-requirement.yaml"), "--only", "needs-missing-weights")
-    assert run.code == 0  # missing-requirement is a warning unless --strict
+    assert run.code == 1  # contract, section 5: fetch fails when a resource cannot be had
     assert "cannot download keras:vgg16" in run.out
-    run = qbank(
-        "fetch", sample("missing-requirement.yaml"), "--only", "needs-missing-weights", "--strict"
-    )
-    assert run.code == 1
 
 
 @pytest.mark.parametrize("where", ["/var/tmp", "home", "/tmp"])
