@@ -66,8 +66,8 @@ def _size(folder: Path, names: list[str]) -> int:
 def measure(work: Path) -> list[Figure]:
     """Render 5,000 questions; compare to a bare Jinja2 loop writing as many pages."""
     from bench.__main__ import Figure
-    from generator.bank import load_bank
     from generator.render import render_site
+    from generator.validate import load_bank
 
     root = _bank(work / "site-bank", 5000)
     bank, problems = load_bank(root)

@@ -11,15 +11,16 @@ import os
 import sys
 from pathlib import Path
 
-from generator import report, theme
-from generator.bank import load_bank
+import generator.report as report
 from generator.errors import ConfigError, Diagnostic, ToolError
 from generator.escape import escape
 from generator.model import Bank, Question
-from generator.publish import SITE_MARKER
+from generator.render import theme
+from generator.render.publish import SITE_MARKER
+from generator.render.theme import ThemeError
 from generator.report import Outcome
-from generator.select import relevant, select
-from generator.theme import ThemeError
+from generator.validate import load_bank
+from generator.validate.selection import relevant, select
 from generator.verify import Verified, verify_questions
 
 
@@ -122,8 +123,8 @@ def build(args: argparse.Namespace) -> int:
         code = _finish(outcome, args)
         print(f"site not written: {escape(str(args.out))} is unchanged", file=sys.stderr)
         return code
-    from generator.publish import publish
     from generator.render import render_site
+    from generator.render.publish import publish
 
     results = {r.question: r for r in outcome.results}
     try:
@@ -174,7 +175,7 @@ def check_output_folder(out: Path, bank_root: Path) -> None:
 
 def fetch(args: argparse.Namespace) -> int:
     """Download declared resources that are missing from the local cache."""
-    from generator.resources import fetch_missing
+    from generator.verify.resources import fetch_missing
 
     _, questions, outcome = _validate(args, "fetch")
     diagnostics: list[Diagnostic] = fetch_missing(questions)

@@ -15,11 +15,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from generator import render
+import generator.render as render
 from generator.errors import Location
 from generator.model import Bank, Choice, Pattern, Question, Settings, Solution, Step
-from generator.publish import publish
 from generator.render import render_site
+from generator.render.publish import publish
 from generator.result import Environment, QuestionResult
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -16,9 +16,9 @@ from typing import Any, Literal
 
 import pytest
 
-from generator.bank import load_bank
 from generator.model import Bank
 from generator.render import render_site
+from generator.validate import load_bank
 from tests.helpers import sample
 from tests.site_helpers import (
     AXE,

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from generator.publish import SITE_MARKER
+from generator.render.publish import SITE_MARKER
 from tests.helpers import qbank, sample
 
 

@@ -20,10 +20,10 @@ from typing import Any
 
 import pytest
 
-from generator import cache
-from generator.bank import load_bank
-from generator.cache import Cache, decode_runs, encode_runs, seal
 from generator.sandbox import RunResult
+from generator.validate import load_bank
+from generator.verify import cache
+from generator.verify.cache import Cache, decode_runs, encode_runs, seal
 from tests.helpers import qbank, sample
 
 #: What the program of wrong-answer.yaml would have to print for its wrong key to pass.

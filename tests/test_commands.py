@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from generator import resources
-from generator.publish import SITE_MARKER
+from generator.render.publish import SITE_MARKER
+from generator.verify import resources
 from tests.helpers import qbank, sample
 
 
@@ -113,7 +113,7 @@ def test_site_that_cannot_be_written_is_a_tool_error(tmp_path: Path) -> None:
 def test_disk_full_while_rendering_keeps_the_old_site(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from generator import render
+    import generator.render as render
 
     def full(*args: object) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(tmp_path / "site.new-x"))

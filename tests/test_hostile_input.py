@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.loader import MAX_FILE_BYTES, MAX_NODES, MAX_QUESTIONS
+from generator.validate.loader import MAX_FILE_BYTES, MAX_NODES, MAX_QUESTIONS
 from tests.helpers import ROOT, qbank, sample
 
 _HEAD = "id: p\ntitle: T\ntopic: T\n"
@@ -152,7 +152,7 @@ def test_escape_sequences_and_newlines_in_file_names_are_shown_escaped(tmp_path:
 
 def test_progress_lines_escape_ids(capsys: pytest.CaptureFixture[str]) -> None:
     from generator.errors import Location
-    from generator.progress import Progress
+    from generator.report.progress import Progress
     from generator.result import QuestionResult
 
     with Progress(1) as progress:

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.bank import load_bank
 from generator.errors import Diagnostic
-from generator.loader import load_file, load_text
+from generator.validate import load_bank
+from generator.validate.loader import load_file, load_text
 from tests.helpers import ROOT
 
 REFERENCE = (ROOT / "bank" / "computer-vision" / "pretrained-models.yaml").read_text()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from generator.normalize import last_line, normalize
+from generator.verify.normalize import last_line, normalize
 
 CASES = [
     ("\x1b[1m1/1\x1b[0m \x1b[32m━━\x1b[0m 0s\n(1, 1000)\n", "1/1 ━━ 0s\n(1, 1000)"),

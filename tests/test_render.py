@@ -15,15 +15,15 @@ from pathlib import Path
 import pytest
 from jinja2.sandbox import SandboxedEnvironment
 
-from generator import render
+import generator.render as render
 from generator.errors import Location
-from generator.markdown import TextRenderer, image_source_allowed
 from generator.model import Bank, Pattern, Solution, Step, Verify
-from generator.publish import SITE_MARKER, publish
 from generator.render import environment, render_site
+from generator.render.publish import SITE_MARKER, publish
+from generator.render.text import TextRenderer, image_source_allowed
+from generator.render.theme import ThemeError
+from generator.render.views import build_view, display_order, draw_test
 from generator.result import Environment, QuestionResult
-from generator.theme import ThemeError
-from generator.views import build_view, display_order, draw_test
 from tests.site_helpers import (
     GOLDEN,
     build_small_site,
@@ -306,7 +306,8 @@ def test_shuffle_is_deterministic_and_letters_follow_it(tmp_path: Path) -> None:
     assert sorted(order) == list(range(len(shuffled.choices)))
     letter = "ABC"[order.index(shuffled.correct_index)]
     code = (
-        "from tests.site_helpers import data_splits; from generator.views import display_order; "
+        "from tests.site_helpers import data_splits\n"
+        "from generator.render.views import display_order\n"
         "print(display_order(data_splits().questions[0]))"
     )
     env = {**os.environ, "PYTHONHASHSEED": "12345", "PYTHONPATH": str(Path(__file__).parent.parent)}

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from generator import render
-from generator.publish import SITE_MARKER
+import generator.render as render
 from generator.render import render_site
-from generator.theme import ThemeError
+from generator.render.publish import SITE_MARKER
+from generator.render.theme import ThemeError
 from tests.helpers import ROOT, Run, qbank
 from tests.site_helpers import small_bank
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import resources
+from generator.verify import resources
 from tests.helpers import ROOT, SAMPLES, qbank, sample
 
 

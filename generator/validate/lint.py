@@ -13,10 +13,10 @@ from pathlib import Path
 
 import markdown
 
-from generator import regexes
 from generator.errors import Diagnostic, Location
-from generator.loader import Document, NodePath
 from generator.model import LETTERS, Pattern, Question
+from generator.validate import regexes
+from generator.validate.loader import Document, NodePath
 
 Rule = Callable[[Pattern, Document], Iterable[Diagnostic]]
 #: Bank-wide rules see the model only: each file's document is dropped once it is linted,

@@ -10,15 +10,15 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from typing import Any
 
-from generator import cache as results_cache
-from generator import checks, resources
-from generator.bank import resolve_python
 from generator.errors import ToolError
 from generator.model import Bank, Question
-from generator.progress import Progress
+from generator.report.progress import Progress
 from generator.result import Environment, QuestionResult
 from generator.sandbox import Limits, RunResult, Sandbox
-from generator.snippet import FILENAME, Snippet
+from generator.validate import resolve_python
+from generator.verify import cache as results_cache
+from generator.verify import checks, resources
+from generator.verify.snippet import FILENAME, Snippet
 
 #: Run in the snippet's interpreter: its version and the versions of the modules asked for,
 #: found without importing them (importing TensorFlow would take seconds).

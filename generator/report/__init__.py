@@ -23,8 +23,8 @@ from generator import __version__
 from generator.errors import Diagnostic, Location, ToolError
 from generator.escape import escape, escape_lines
 from generator.model import QuestionRef
-from generator.normalize import visible
 from generator.result import STATUSES, Environment, QuestionResult, is_failure
+from generator.verify.normalize import visible
 
 ACTUAL_CAP = 4000
 """Characters of actual output kept in a report record."""

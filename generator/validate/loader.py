@@ -15,9 +15,9 @@ from typing import Any
 
 import yaml
 
-from generator import scalar
 from generator.errors import Diagnostic, Location
 from generator.escape import short
+from generator.validate import scalar
 
 try:  # the C parser is about 4x faster on large files
     from yaml import CSafeLoader as _Loader

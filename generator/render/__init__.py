@@ -31,13 +31,13 @@ from jinja2 import (
 )
 from markupsafe import Markup
 
-from generator.markdown import TextRenderer, pygments_css
 from generator.model import Bank, Defaults, Pattern, Question
+from generator.render.search import search_index
+from generator.render.text import TextRenderer, pygments_css
+from generator.render.theme import SiteSandbox, ThemeError, describe
+from generator.render.theme import files as theme_files
+from generator.render.views import band_counts, build_views, draw_test
 from generator.result import QuestionResult
-from generator.search import search_index
-from generator.theme import SiteSandbox, ThemeError, describe
-from generator.theme import files as theme_files
-from generator.views import band_counts, build_views, draw_test
 
 STATIC = Path(__file__).parent / "static"
 #: Forbids inline scripts and every source outside the site.
@@ -90,13 +90,13 @@ def slugify(text: str) -> str:
 def environment(theme: Path | None = None) -> Environment:
     """Templates compiled once per theme; a theme's templates override the package's.
 
-    Every template renders in the sandbox (see :mod:`generator.theme`): a theme's
+    Every template renders in the sandbox (see :mod:`generator.render.theme`): a theme's
     templates extend and include the package's, so both run under the same rules.
     """
     loaders: list[FileSystemLoader | PackageLoader] = []
     if theme is not None:
         loaders.append(FileSystemLoader([str(theme / "templates"), str(theme)]))
-    loaders.append(PackageLoader("generator", "templates"))
+    loaders.append(PackageLoader("generator.render", "templates"))
     env = SiteSandbox(
         loader=ChoiceLoader(loaders),
         autoescape=True,
@@ -117,7 +117,7 @@ def render_site(
 ) -> list[Path]:
     """Write the whole site for ``bank`` into the (empty, existing) folder ``out``.
 
-    A theme that breaks the rules of :mod:`generator.theme`, or whose template
+    A theme that breaks the rules of :mod:`generator.render.theme`, or whose template
     fails, raises :class:`ThemeError`.
     """
     if theme is not None:

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
-from generator.markdown import TextRenderer, highlight_code, language_name, plain_text
 from generator.model import DIFFICULTY_BAND, LETTERS, Pattern, Question
+from generator.render.text import TextRenderer, highlight_code, language_name, plain_text
 from generator.result import QuestionResult
 
 BANDS = ("easy", "medium", "hard")

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from generator import lint, parse, schema
-from generator.discover import bank_root, discover, display_path, settings_file
 from generator.errors import Diagnostic
-from generator.loader import Document, load_file, question_name
 from generator.model import Bank, Pattern, QuestionRef, Settings
+from generator.validate import lint, parse, schema
+from generator.validate.discover import bank_root, discover, display_path, settings_file
+from generator.validate.loader import Document, load_file, question_name
 
 
 def load_settings(path: Path | None) -> tuple[Settings, list[Diagnostic]]:

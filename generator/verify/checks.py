@@ -10,13 +10,13 @@ import difflib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from generator import regexes
 from generator.errors import Location
 from generator.model import LETTERS, Question
-from generator.normalize import last_line, normalize, visible
-from generator.regexes import MatchTimeout
 from generator.sandbox import RunResult
-from generator.snippet import Snippet
+from generator.validate import regexes
+from generator.validate.regexes import MatchTimeout
+from generator.verify.normalize import last_line, normalize, visible
+from generator.verify.snippet import Snippet
 
 TRACEBACK_LINES = 6
 DIFF_LINES = 40

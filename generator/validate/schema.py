@@ -17,9 +17,9 @@ from jsonschema import Draft202012Validator, ValidationError
 
 from generator.errors import Diagnostic, ToolError
 from generator.escape import short
-from generator.loader import Document, NodePath
+from generator.validate.loader import Document, NodePath
 
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"
+SCHEMA_DIR = Path(__file__).resolve().parent.parent.parent / "schema"
 
 _TYPE_WORDS = {
     "string": "text",
