@@ -1,7 +1,7 @@
 """The commands: validate, verify, build, fetch, report merge.
 
-Each gathers an :class:`Outcome`, hands it to the reporters once, and turns it
-into an exit code; content problems never raise.
+Each runs its stages, hands the :class:`Outcome` to the reporters once, and turns
+it into an exit code; content problems never raise.
 """
 
 from __future__ import annotations
@@ -11,17 +11,15 @@ import os
 import sys
 from pathlib import Path
 
-import generator.report as report
+from generator import report, validate, verify
+from generator.build import build as build_site
 from generator.errors import ConfigError, Diagnostic, ToolError
 from generator.escape import escape
-from generator.model import Bank, Question
-from generator.render import theme
-from generator.render.publish import SITE_MARKER
-from generator.render.theme import ThemeError
-from generator.report import Outcome
-from generator.validate import load_bank
-from generator.validate.selection import relevant, select
-from generator.verify import Verified, verify_questions
+from generator.options import Options
+from generator.result import Outcome
+
+#: Exit code after Ctrl-C, as a shell reports a process ended by SIGINT.
+INTERRUPTED = 130
 
 
 def _finish(outcome: Outcome, args: argparse.Namespace) -> int:
@@ -41,147 +39,53 @@ def _finish(outcome: Outcome, args: argparse.Namespace) -> int:
     return code
 
 
-def _validate(args: argparse.Namespace, command: str) -> tuple[Bank, list[Question], Outcome]:
-    """Load and check the bank; the questions chosen by --only/--shard and their records."""
-    bank, diagnostics = load_bank(args.bank)
-    unreadable = any(d.pattern is None for d in diagnostics)
-    chosen = select(bank.refs(), args.only, args.shard, unreadable=unreadable)
-    questions = [q for q in bank.questions() if (q.pattern_id, q.id) in chosen]
-    diagnostics = relevant(diagnostics, chosen, args.only, args.shard)
-    refs = [r for r in bank.refs() if (r.pattern, r.question) in chosen]
-    records = report.results_for_validation(refs, diagnostics, bank.unloaded)
-    outcome = Outcome(command, records, diagnostics, strict=args.strict, shard=args.shard)
-    return bank, questions, outcome
-
-
-def validate(args: argparse.Namespace) -> int:
-    """Schema and lint, no code run."""
-    _, _, outcome = _validate(args, "validate")
-    return _finish(outcome, args)
-
-
-def verify(args: argparse.Namespace) -> int:
-    """Validate, then run every snippet and check its answer key."""
-    bank, questions, outcome = _validate(args, "verify")
-    invalid = {(r.pattern, r.question) for r in outcome.results if r.status == "invalid"}
-    runnable = [q for q in questions if (q.pattern_id, q.id) not in invalid]
-    verified = verify_questions(bank, runnable, args)
-    outcome = _merge_verified(outcome, verified, runnable)
-    code = _finish(outcome, args)
-    return _interrupted(verified, runnable) or code
-
-
-def _merge_verified(outcome: Outcome, verified: Verified, ran: list[Question]) -> Outcome:
-    """The validation records with the verified ones in their place.
-
-    After Ctrl-C, executed questions that did not finish are left out: no verdict.
-    """
-    by_id = {(r.pattern, r.question): r for r in verified.results}
-    unfinished = {(q.pattern_id, q.id) for q in ran if q.verify is not None} - set(by_id)
-    merged = [
-        by_id.get((r.pattern, r.question), r)
-        for r in outcome.results
-        if (r.pattern, r.question) not in unfinished
-    ]
-    return Outcome(
-        outcome.command,
-        merged,
-        outcome.diagnostics,
-        outcome.strict,
-        verified.isolation,
-        outcome.shard,
-        verified.limits,
-    )
-
-
-def _interrupted(verified: Verified, ran: list[Question]) -> int:
-    """130 after Ctrl-C (saying what was not verified), else 0."""
-    if not verified.interrupted:
-        return 0
-    left = sum(1 for q in ran if q.verify is not None) - len(verified.results)
+def _interrupted(left: int) -> int:
     print(f"qbank: interrupted; {left} questions not verified", file=sys.stderr)
-    return 130
+    return INTERRUPTED
 
 
-def build(args: argparse.Namespace) -> int:
+def validate_command(args: argparse.Namespace) -> int:
+    """Schema and lint, no code run."""
+    return _finish(validate.check(Options.from_args(args), "validate").outcome, args)
+
+
+def verify_command(args: argparse.Namespace) -> int:
+    """Validate, then run every snippet and check its answer key."""
+    options = Options.from_args(args)
+    checked = validate.check(options, "verify")
+    runnable = checked.runnable()
+    verified = verify.verify_questions(checked.bank, runnable, options)
+    code = _finish(verify.apply(checked.outcome, verified, runnable), args)
+    if verified.interrupted:
+        return _interrupted(verify.not_verified(verified, runnable))
+    return code
+
+
+def build_command(args: argparse.Namespace) -> int:
     """Validate, verify and render the site; the old site stays unless the build succeeds."""
     if args.only or args.shard:
         raise ConfigError(
             "build renders the whole bank; --only and --shard are for validate and verify"
         )
-    bank, questions, outcome = _validate(args, "build")
-    theme = _theme(args.theme, bank)
-    check_output_folder(args.out, bank.root)
-    if not outcome.failed():
-        verified = verify_questions(bank, questions, args)
-        outcome = _merge_verified(outcome, verified, questions)
-        if verified.interrupted:
-            _finish(outcome, args)
-            print(f"site not written: {args.out} is unchanged", file=sys.stderr)
-            return _interrupted(verified, questions)
-    if outcome.failed():
-        code = _finish(outcome, args)
-        print(f"site not written: {escape(str(args.out))} is unchanged", file=sys.stderr)
+    built = build_site(Options.from_args(args), args.out, args.theme)
+    code = _finish(built.outcome, args)
+    shown = escape(str(args.out))
+    if built.written:
+        print(f"site written to {shown}/", file=sys.stderr)
         return code
-    from generator.render import render_site
-    from generator.render.publish import publish
-
-    results = {r.question: r for r in outcome.results}
-    try:
-        publish(lambda tmp: render_site(bank, tmp, results, theme), args.out)
-    except ThemeError as exc:
-        raise ThemeError(f"{exc}; {args.out} is unchanged") from None
-    except OSError as exc:  # the disk is full, a folder is not writable...
-        where = exc.filename or args.out
-        in_the_way = isinstance(exc, FileExistsError | NotADirectoryError)
-        reason = "not a folder" if in_the_way else exc.strerror or exc
-        raise ToolError(
-            f"cannot write the site: {where}: {reason}; {args.out} is unchanged"
-        ) from exc
-    code = _finish(outcome, args)
-    print(f"site written to {escape(str(args.out))}/", file=sys.stderr)
-    return code
+    print(f"site not written: {shown} is unchanged", file=sys.stderr)
+    return _interrupted(built.not_verified) if built.interrupted else code
 
 
-def _theme(option: Path | None, bank: Bank) -> Path | None:
-    """The theme folder (``--theme``, else ``theme:`` of bank.yaml), checked before the
-    build writes or runs anything: a bank's own theme must lie inside the bank."""
-    if option is not None:
-        theme.check(option)
-        return option
-    if bank.settings.theme is None:
-        return None
-    folder = bank.root / bank.settings.theme
-    theme.check(folder, bank_root=bank.root)
-    return folder
-
-
-def check_output_folder(out: Path, bank_root: Path) -> None:
-    """Refuse an output folder whose replacement would delete the author's work."""
-    target = out.resolve()
-    bank = bank_root.resolve()
-    protected = {"the bank": bank, "the working directory": Path.cwd().resolve()}
-    for what, path in protected.items():
-        if path.is_relative_to(target) or (what == "the bank" and target.is_relative_to(bank)):
-            raise ConfigError(
-                f"--out {out} would overlap {what} ({path}); choose a separate folder such as site/"
-            )
-    if target.is_dir() and any(target.iterdir()) and not (target / SITE_MARKER).exists():
-        raise ConfigError(
-            f"--out {out} is a folder qbank did not build (no {SITE_MARKER} in it); "
-            "refusing to replace it"
-        )
-
-
-def fetch(args: argparse.Namespace) -> int:
+def fetch_command(args: argparse.Namespace) -> int:
     """Download declared resources that are missing from the local cache."""
     from generator.verify.resources import fetch_missing
 
-    _, questions, outcome = _validate(args, "fetch")
-    diagnostics: list[Diagnostic] = fetch_missing(questions)
-    outcome.diagnostics += diagnostics
-    outcome.strict = True  # fetch exists to get resources: one it cannot get fails it
-    return _finish(outcome, args)
+    checked = validate.check(Options.from_args(args), "fetch")
+    diagnostics: list[Diagnostic] = fetch_missing(checked.questions)
+    checked.outcome.diagnostics += diagnostics
+    checked.outcome.strict = True  # fetch exists to get resources: one it cannot get fails it
+    return _finish(checked.outcome, args)
 
 
 def report_merge(args: argparse.Namespace) -> int:
@@ -194,11 +98,18 @@ def report_merge(args: argparse.Namespace) -> int:
     return 1 if outcome.failed() else 0
 
 
+COMMANDS = {
+    "validate": validate_command,
+    "verify": verify_command,
+    "build": build_command,
+    "fetch": fetch_command,
+}
+
+
 def run(args: argparse.Namespace) -> int:
     """Dispatch to the command the arguments name."""
     if args.command == "report":
         return report_merge(args)
     if not Path(args.bank).exists():
         raise ToolError(f"bank not found: {args.bank}")
-    commands = {"validate": validate, "verify": verify, "build": build, "fetch": fetch}
-    return commands[args.command](args)
+    return COMMANDS[args.command](args)

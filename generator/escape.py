@@ -48,3 +48,12 @@ def short(text: str, limit: int = 60) -> str:
     if len(text) <= limit:
         return escape(text)
     return escape(text[:limit]) + f"… ({len(text):,} characters)"
+
+
+def visible(text: str, limit: int = 4000) -> str:
+    """Text safe to print and to put in XML (the escaping of :mod:`generator.escape`,
+    line breaks kept), at most ``limit`` characters."""
+    shown = escape_lines(text)
+    if len(shown) > limit:
+        shown = shown[:limit] + f"\n... [{len(shown) - limit} more characters]"
+    return shown

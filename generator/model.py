@@ -154,10 +154,15 @@ class Question:
         return next(i for i, choice in enumerate(self.choices) if choice.correct)
 
     @property
-    def expected_output(self) -> str:
-        """What the program must print: ``verify.output`` or the correct choice's text."""
-        if self.verify is not None and self.verify.output is not None:
-            return self.verify.output
+    def expected(self) -> str:
+        """What a run must give, the one rule: with ``expect: error`` the traceback's last
+        line (``error``, which defaults to the correct choice's text), else the printed
+        output (``verify.output``, else the correct choice's text)."""
+        verify = self.verify
+        if verify is not None and verify.expect == "error":
+            return verify.error or ""
+        if verify is not None and verify.output is not None:
+            return verify.output
         return self.correct.text
 
 

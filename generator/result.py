@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
-from generator.errors import Location
+from generator.errors import Diagnostic, Location
 
 #: Every status word of the contract, in report order.
 STATUSES = (
@@ -76,3 +78,44 @@ class QuestionResult:
     executed: bool = False
     """True when the question's code was run (or its cached run reused)."""
     environment: Environment | None = field(default=None)
+
+
+@dataclass
+class Outcome:
+    """A command's results, diagnostics and how it ran."""
+
+    command: str
+    results: list[QuestionResult] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    strict: bool = False
+    isolation: str = ""
+    shard: tuple[int, int] | None = None
+    """``--shard K/N`` of the run, so a merge can tell when a shard is missing."""
+    limits: dict[str, Any] | None = None
+    """The limits snippets ran under (operator caps and per-run limits), when any ran."""
+
+    def problems(self) -> list[Diagnostic]:
+        """Every line worth printing: diagnostics, then results that are not ok, in file order."""
+        lines = list(self.diagnostics)
+        seen = {(d.location, d.message) for d in lines}
+        for r in self.results:
+            if r.status != "ok" and (r.location, r.message) not in seen:
+                lines.append(Diagnostic(r.location, r.status, r.message, r.pattern, r.question))
+        return sorted(lines, key=lambda d: (d.location.file, d.location.line, d.location.column))
+
+    def failed(self) -> bool:
+        """Whether the content fails: exit code 1."""
+        statuses = [d.status for d in self.diagnostics] + [r.status for r in self.results]
+        return any(is_failure(s, strict=self.strict) for s in statuses)
+
+    def summary(self) -> dict[str, Any]:
+        """Counts of questions by status, and of problems."""
+        counts = Counter(r.status for r in self.results)
+        return {
+            "questions": len(self.results),
+            "executed": sum(1 for r in self.results if r.executed),
+            "cached": sum(1 for r in self.results if r.cached),
+            "by_status": {s: counts[s] for s in STATUSES if counts[s]},
+            "problems": len(self.problems()),
+            "failed": self.failed(),
+        }

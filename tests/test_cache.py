@@ -24,6 +24,7 @@ from generator.sandbox import RunResult
 from generator.validate import load_bank
 from generator.verify import cache
 from generator.verify.cache import Cache, decode_runs, encode_runs, seal
+from generator.verify.snippet import Snippet
 from tests.helpers import qbank, sample
 
 #: What the program of wrong-answer.yaml would have to print for its wrong key to pass.
@@ -53,7 +54,9 @@ def _public_digest(bank: Path) -> str:
     """The entry's key, computed as anyone can: from the question and the interpreter."""
     loaded, _ = load_bank(bank)
     (question,) = loaded.questions()
-    return cache.key(question, f"{sys.executable} {platform.python_version()}", {}, {})
+    snippet = Snippet.of(question)
+    assert snippet is not None
+    return cache.key(snippet, f"{sys.executable} {platform.python_version()}", {}, {})
 
 
 def _old_style(digest: str) -> str:

@@ -18,7 +18,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from generator.errors import ToolError
+from generator.errors import ConfigError, ToolError
 
 #: Written into every published site: a later build may replace a folder holding it.
 SITE_MARKER = ".qbank-site"
@@ -83,3 +83,28 @@ def _exchange(a: Path, b: Path) -> bool:
     ]
     done = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
     return bool(done == 0)
+
+
+def check_output_folder(out: Path, bank_root: Path) -> None:
+    """Refuse an output folder whose replacement would delete the author's work."""
+    target = out.resolve()
+    bank = bank_root.resolve()
+    protected = {"the bank": bank, "the working directory": Path.cwd().resolve()}
+    for what, path in protected.items():
+        if path.is_relative_to(target) or (what == "the bank" and target.is_relative_to(bank)):
+            raise ConfigError(
+                f"--out {out} would overlap {what} ({path}); choose a separate folder such as site/"
+            )
+    if target.is_dir() and any(target.iterdir()) and not (target / SITE_MARKER).exists():
+        raise ConfigError(
+            f"--out {out} is a folder qbank did not build (no {SITE_MARKER} in it); "
+            "refusing to replace it"
+        )
+
+
+def unwritable(exc: OSError, out: Path) -> ToolError:
+    """The tool error for a site that could not be written (disk full, not writable...)."""
+    where = exc.filename or out
+    in_the_way = isinstance(exc, FileExistsError | NotADirectoryError)
+    reason = "not a folder" if in_the_way else exc.strerror or exc
+    return ToolError(f"cannot write the site: {where}: {reason}; {out} is unchanged")

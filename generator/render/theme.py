@@ -20,6 +20,7 @@ from jinja2 import TemplateError, TemplateSyntaxError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from generator.errors import ConfigError
+from generator.model import Bank
 
 #: Packages whose objects templates may read attributes of: the site's own nouns and
 #: views, Markup, and Jinja's runtime (``loop``, ``namespace``, ``self``)...
@@ -129,3 +130,16 @@ def _inside(filename: str, root: Path) -> bool:
         return Path(filename).resolve().is_relative_to(root.resolve())
     except (OSError, ValueError):
         return False
+
+
+def chosen(option: Path | None, bank: Bank) -> Path | None:
+    """The theme folder (``--theme``, else ``theme:`` of bank.yaml), checked before the
+    build writes or runs anything: a bank's own theme must lie inside the bank."""
+    if option is not None:
+        check(option)
+        return option
+    if bank.settings.theme is None:
+        return None
+    folder = bank.root / bank.settings.theme
+    check(folder, bank_root=bank.root)
+    return folder

@@ -5,13 +5,18 @@ This is the validate stage: load → schema → model → lint, with no code run
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from generator.errors import Diagnostic
-from generator.model import Bank, Pattern, QuestionRef, Settings
+from generator.model import Bank, Pattern, Question, QuestionRef, Settings
+from generator.options import Options
+from generator.result import Outcome
 from generator.validate import lint, parse, schema
 from generator.validate.discover import bank_root, discover, display_path, settings_file
 from generator.validate.loader import Document, load_file, question_name
+from generator.validate.records import records
+from generator.validate.selection import relevant, select
 
 
 def load_settings(path: Path | None) -> tuple[Settings, list[Diagnostic]]:
@@ -134,3 +139,30 @@ def _ids_also_in_broken_files(
             )
         seen.setdefault(ref.question, ref.location)
     return problems
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A validated bank: the questions chosen by --only/--shard and one record for each."""
+
+    bank: Bank
+    questions: list[Question]
+    outcome: Outcome
+
+    def runnable(self) -> list[Question]:
+        """The chosen questions that validation found nothing wrong with."""
+        bad = {(r.pattern, r.question) for r in self.outcome.results if r.status == "invalid"}
+        return [q for q in self.questions if (q.pattern_id, q.id) not in bad]
+
+
+def check(options: Options, command: str) -> Checked:
+    """The validate stage: load and check the bank (no code runs), keep what was chosen."""
+    bank, diagnostics = load_bank(options.bank)
+    unreadable = any(d.pattern is None for d in diagnostics)
+    chosen = select(bank.refs(), list(options.only), options.shard, unreadable=unreadable)
+    questions = [q for q in bank.questions() if (q.pattern_id, q.id) in chosen]
+    diagnostics = relevant(diagnostics, chosen, list(options.only), options.shard)
+    refs = [r for r in bank.refs() if (r.pattern, r.question) in chosen]
+    found = records(refs, diagnostics, bank.unloaded)
+    outcome = Outcome(command, found, diagnostics, strict=options.strict, shard=options.shard)
+    return Checked(bank, questions, outcome)

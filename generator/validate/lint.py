@@ -138,7 +138,7 @@ def verify_settings_agree(pattern: Pattern, doc: Document) -> Iterator[Diagnosti
                 q,
             )
         if v.match == "regex" and sum(c.correct for c in q.choices) == 1:
-            target = v.error if v.expect == "error" else q.expected_output
+            target = q.expected
             why = regexes.problem(target or "")
             if why is not None:
                 yield _problem(doc.at((*vpath, "match")), f"`match: regex` but {why}", pattern, q)

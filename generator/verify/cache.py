@@ -36,8 +36,8 @@ from pathlib import Path
 from typing import Any
 
 from generator import __version__
-from generator.model import Question
 from generator.sandbox import RunResult
+from generator.verify.snippet import Snippet
 
 #: Bumped when what is stored changes, so old entries are not misread.
 CACHE_FORMAT = 3
@@ -127,15 +127,14 @@ def open_default() -> Cache | None:
         return None
 
 
-def key(question: Question, python: str, modules: dict[str, str], resources: dict[str, str]) -> str:
+def key(snippet: Snippet, python: str, modules: dict[str, str], resources: dict[str, str]) -> str:
     """The content hash of what a question's runs depend on: the program, its limits,
     the interpreter, the versions of its required modules and its resource files."""
-    verify = question.verify
-    assert verify is not None
+    verify = snippet.verify
     material = {
         "format": CACHE_FORMAT,
         "qbank": __version__,
-        "code": question.code,
+        "code": snippet.code,
         "setup": verify.setup,
         "runs": verify.runs,
         "timeout": verify.timeout,

@@ -11,11 +11,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from generator.errors import Location
-from generator.model import LETTERS, Question
+from generator.escape import visible
+from generator.model import LETTERS, Question, Verify
 from generator.sandbox import RunResult
 from generator.validate import regexes
 from generator.validate.regexes import MatchTimeout
-from generator.verify.normalize import last_line, normalize, visible
+from generator.verify.normalize import last_line, normalize
 from generator.verify.snippet import Snippet
 
 TRACEBACK_LINES = 6
@@ -46,10 +47,14 @@ class Observed:
         return self.snippet.question
 
     @property
+    def verify(self) -> Verify:
+        """How the question is checked."""
+        return self.snippet.verify
+
+    @property
     def code_location(self) -> Location:
         """Where the question's code starts in the bank file."""
-        q = self.question
-        return q.code_location or q.location
+        return self.snippet.code_location
 
 
 Checker = Callable[[Observed], Verdict | None]
@@ -86,7 +91,7 @@ def _tail(text: str, lines: int = TRACEBACK_LINES) -> str:
 def run_limits(seen: Observed) -> Verdict | None:
     """A run was stopped: over time, memory or output."""
     for run in seen.runs:
-        timeout = seen.question.verify.timeout if seen.question.verify else 0
+        timeout = seen.verify.timeout
         if run.killed == "timeout":
             return Verdict(
                 "timeout",
@@ -106,8 +111,7 @@ def run_limits(seen: Observed) -> Verdict | None:
 
 def exit_status(seen: Observed) -> Verdict | None:
     """The program failed when it should have succeeded, or the other way round."""
-    verify = seen.question.verify
-    assert verify is not None
+    verify = seen.verify
     for run in seen.runs:
         if verify.expect == "error" and run.returncode == 0:
             return Verdict(
@@ -130,8 +134,7 @@ def exit_status(seen: Observed) -> Verdict | None:
 
 def _result_text(seen: Observed, run: RunResult) -> str:
     """What is compared: stdout, or with ``expect: error`` the traceback's last line."""
-    verify = seen.question.verify
-    assert verify is not None
+    verify = seen.verify
     return last_line(run.stderr) if verify.expect == "error" else normalize(run.stdout)
 
 
@@ -139,8 +142,8 @@ def _compared(seen: Observed, run: RunResult) -> str:
     """The part of a run's result the match mode looks at (with ``last-line``, a progress
     bar's changing timings above the answer do not make a question unstable)."""
     text = _result_text(seen, run)
-    verify = seen.question.verify
-    if verify is not None and verify.expect == "stdout" and verify.match == "last-line":
+    verify = seen.verify
+    if verify.expect == "stdout" and verify.match == "last-line":
         return last_line(text)
     return text
 
@@ -188,17 +191,15 @@ def _short(text: str, limit: int = 200) -> str:
 
 def _expected(seen: Observed) -> tuple[str, str]:
     """(expected text, match mode) for this question."""
-    q = seen.question
-    assert q.verify is not None
-    if q.verify.expect == "error":
-        return q.verify.error or "", "regex" if q.verify.match == "regex" else "exact"
-    return q.expected_output, q.verify.match
+    verify = seen.verify
+    if verify.expect == "error":
+        return seen.question.expected, "regex" if verify.match == "regex" else "exact"
+    return seen.question.expected, verify.match
 
 
 def answer(seen: Observed) -> Verdict | None:
     """The expected output (or error) matches what the program printed."""
     q = seen.question
-    assert q.verify is not None
     actual = _result_text(seen, seen.runs[0])
     expected, mode = _expected(seen)
     try:
@@ -206,10 +207,10 @@ def answer(seen: Observed) -> Verdict | None:
             return None
     except MatchTimeout as exc:
         # The regex is the author's text: point at it (or at the choice it defaults to).
-        at = q.verify.expected_location or q.correct.location
+        at = seen.snippet.expected_location
         return Verdict("invalid", str(exc), at, actual=actual)
-    where = q.correct.location if q.verify.output is None else q.verify.location
-    if q.verify.expect == "error":
+    where = q.correct.location if seen.verify.output is None else seen.verify.location
+    if seen.verify.expect == "error":
         message = f"expected the error `{expected}`, but the program failed with `{actual}`"
         if mode == "exact" and _matches_as_regex(expected, actual):
             message += "\nas a regex it matches; did you mean `match: regex`?"
@@ -245,7 +246,6 @@ def _show(text: str) -> str:
 def ambiguity(seen: Observed) -> Verdict | None:
     """No wrong choice matches the output too."""
     q = seen.question
-    assert q.verify is not None
     actual = _result_text(seen, seen.runs[0])
     _, mode = _expected(seen)
     mode = "exact" if mode == "regex" else mode  # choices are text, not patterns
@@ -254,7 +254,7 @@ def ambiguity(seen: Observed) -> Verdict | None:
             return Verdict(
                 "ambiguous",
                 f"wrong choice {LETTERS[i]} (`{_short(choice.text)}`) also matches the "
-                f"{'error' if q.verify.expect == 'error' else 'output'} `{_short(actual)}`; "
+                f"{'error' if seen.verify.expect == 'error' else 'output'} `{_short(actual)}`; "
                 "learners could not tell them apart",
                 choice.location,
                 actual=actual,

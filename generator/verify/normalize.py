@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-from generator.escape import escape_lines
-
 _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
 
 
@@ -45,12 +43,3 @@ def last_line(text: str) -> str:
     """The last non-empty line of normalised text."""
     lines = [line for line in normalize(text).split("\n") if line.strip()]
     return lines[-1] if lines else ""
-
-
-def visible(text: str, limit: int = 4000) -> str:
-    """Text safe to print and to put in XML (the escaping of :mod:`generator.escape`,
-    line breaks kept), at most ``limit`` characters."""
-    shown = escape_lines(text)
-    if len(shown) > limit:
-        shown = shown[:limit] + f"\n... [{len(shown) - limit} more characters]"
-    return shown

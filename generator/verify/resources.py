@@ -155,3 +155,22 @@ def _where(question: Question, resource: Resource) -> Location:
     if resource.name in names and len(verify.resource_locations) == len(names):
         return verify.resource_locations[names.index(resource.name)]
     return verify.location
+
+
+class _Digests:
+    """Content hashes of resource files, computed once per file version per process."""
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[str, int, int], str] = {}
+
+    def __call__(self, name: str) -> str:
+        resource = resolve(name)
+        stat = resource.path.stat()
+        key = (str(resource.path), stat.st_size, stat.st_mtime_ns)
+        if key not in self._known:
+            self._known[key] = resource.digest()
+        return self._known[key]
+
+
+#: The content hash of a resource file (by name), for the results cache key.
+digest = _Digests()

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from generator.errors import Location
-from generator.model import Question
+from generator.model import Question, Verify
 
 FILENAME = "snippet.py"
 _FRAME = re.compile(r'File "' + re.escape(FILENAME) + r'", line (\d+)')
@@ -14,29 +14,49 @@ _FRAME = re.compile(r'File "' + re.escape(FILENAME) + r'", line (\d+)')
 
 @dataclass(frozen=True)
 class Snippet:
-    """The program run for a question: hidden ``setup`` first, then the learner's ``code``."""
+    """An executed question's program: hidden ``setup`` first, then the learner's ``code``."""
 
     question: Question
+    verify: Verify
+    """How it is checked: never None here, unlike ``question.verify``."""
+    code: str
     source: str
     setup_lines: int
     """How many lines of ``source`` come from ``setup``."""
 
     @classmethod
-    def of(cls, question: Question) -> Snippet:
-        """The snippet of a question that is executed (it has code and verify)."""
-        assert question.code is not None and question.verify is not None
-        setup = question.verify.setup
+    def of(cls, question: Question) -> Snippet | None:
+        """The snippet of a question that is executed, or None (no code or no verify)."""
+        verify, code = question.verify, question.code
+        if verify is None or code is None:
+            return None
+        setup = verify.setup
         if setup and not setup.endswith("\n"):
             setup += "\n"
-        return cls(question, setup + question.code, setup.count("\n"))
+        return cls(question, verify, code, setup + code, setup.count("\n"))
+
+    def limited(self, timeout: float, memory_mb: int) -> Snippet:
+        """The same snippet under other limits (the operator's caps)."""
+        return replace(self, verify=replace(self.verify, timeout=timeout, memory_mb=memory_mb))
+
+    @property
+    def expected_location(self) -> Location:
+        """Where the expected text was written: ``output``/``error``, else the correct choice."""
+        if self.verify.expected_location is not None:
+            return self.verify.expected_location
+        return self.question.correct.location
+
+    @property
+    def code_location(self) -> Location:
+        """Where the question's code starts in the bank file."""
+        return self.question.code_location or self.question.location
 
     def location(self, line: int) -> Location:
         """Where line ``line`` (1-based) of the program was written in the bank file."""
-        q = self.question
-        if line <= self.setup_lines and q.verify is not None and q.verify.setup_location:
-            start = q.verify.setup_location
+        if line <= self.setup_lines and self.verify.setup_location:
+            start = self.verify.setup_location
             return Location(start.file, start.line + line - 1, start.column)
-        start = q.code_location or q.location
+        start = self.code_location
         return Location(start.file, start.line + line - 1 - self.setup_lines, start.column)
 
     def map_traceback(self, stderr: str) -> tuple[str, Location | None]:

@@ -1,0 +1,46 @@
+"""The build, as its own table of contents: load → validate → verify → render → publish."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator import render, validate, verify
+from generator.options import Options
+from generator.render import theme
+from generator.render.publish import check_output_folder, publish, unwritable
+from generator.result import Outcome
+
+
+@dataclass(frozen=True)
+class Built:
+    """What a build did: every record and problem, and whether the site was written."""
+
+    outcome: Outcome
+    written: bool
+    interrupted: bool = False
+    """Ctrl-C stopped verify: nothing is written."""
+    not_verified: int = 0
+    """Executed questions that Ctrl-C left without a verdict."""
+
+
+def build(options: Options, out: Path, theme_option: Path | None) -> Built:
+    """Validate, verify and render the bank; the site is swapped in only if all holds."""
+    checked = validate.check(options, "build")  # load → validate: no code runs
+    folder = theme.chosen(theme_option, checked.bank)  # refused before anything runs...
+    check_output_folder(out, checked.bank.root)  # ...or anything is written
+    if checked.outcome.failed():
+        return Built(checked.outcome, written=False)
+    verified = verify.verify_questions(checked.bank, checked.questions, options)
+    outcome = verify.apply(checked.outcome, verified, checked.questions)
+    if verified.interrupted or outcome.failed():
+        left = verify.not_verified(verified, checked.questions)
+        return Built(outcome, False, verified.interrupted, left)
+    results = {r.question: r for r in outcome.results}
+    try:  # rendered into a new folder beside the old site, then swapped in at once
+        publish(lambda tmp: render.render_site(checked.bank, tmp, results, folder), out)
+    except theme.ThemeError as exc:
+        raise theme.ThemeError(f"{exc}; {out} is unchanged") from None
+    except OSError as exc:
+        raise unwritable(exc, out) from exc
+    return Built(outcome, written=True)

@@ -1,0 +1,160 @@
+"""Report files: the JSON report (schema/report.schema.json) and JUnit XML, written in one swap."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import platform
+import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from generator import __version__
+from generator.errors import Diagnostic, ToolError
+from generator.escape import escape, escape_lines, visible
+from generator.result import Environment, Outcome, QuestionResult, is_failure
+
+ACTUAL_CAP = 4000
+"""Characters of actual output kept in a report record."""
+
+
+def _environment(env: Environment | None) -> dict[str, Any] | None:
+    if env is None:
+        return None
+    return {"python": env.python, "modules": dict(env.modules), "isolation": env.isolation}
+
+
+def _record(r: QuestionResult) -> dict[str, Any]:
+    actual = r.actual
+    if actual is not None and len(actual) > ACTUAL_CAP:
+        actual = actual[:ACTUAL_CAP] + f"\n... [{len(r.actual or '') - ACTUAL_CAP} more characters]"
+    return {
+        "pattern": escape(r.pattern),
+        "question": escape(r.question),
+        "file": escape(r.location.file),
+        "line": r.location.line,
+        "column": r.location.column,
+        "status": r.status,
+        "message": escape_lines(r.message),
+        "expected": r.expected,
+        "actual": actual,
+        "outputs": [o[:ACTUAL_CAP] for o in r.outputs],
+        "duration_s": round(r.duration_s, 4),
+        "cached": r.cached,
+        "executed": r.executed,
+        "environment": _environment(r.environment),
+    }
+
+
+def _diagnostic(d: Diagnostic) -> dict[str, Any]:
+    return {
+        "file": escape(d.location.file),
+        "line": d.location.line,
+        "column": d.location.column,
+        "status": d.status,
+        "message": escape_lines(d.message),
+        "pattern": None if d.pattern is None else escape(d.pattern),
+        "question": None if d.question is None else escape(d.question),
+    }
+
+
+def to_json(outcome: Outcome) -> dict[str, Any]:
+    """The machine-readable report (schema/report.schema.json)."""
+    return {
+        "tool": "qbank",
+        "version": __version__,
+        "command": outcome.command,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "strict": outcome.strict,
+        "shard": {"k": outcome.shard[0], "n": outcome.shard[1]} if outcome.shard else None,
+        "environment": {
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "isolation": outcome.isolation,
+            **({"limits": outcome.limits} if outcome.limits else {}),
+        },
+        "summary": outcome.summary(),
+        "results": [_record(r) for r in outcome.results],
+        "diagnostics": [_diagnostic(d) for d in outcome.diagnostics],
+    }
+
+
+def write_json(outcome: Outcome, path: Path) -> None:
+    """Write the JSON report to ``path``."""
+    _write(path, json.dumps(to_json(outcome), indent=2, ensure_ascii=False) + "\n")
+
+
+def write_junit(outcome: Outcome, path: Path) -> None:
+    """JUnit XML: one testcase per question, one suite per pattern."""
+    suites = ET.Element("testsuites", name="qbank")
+    by_pattern: dict[str, list[QuestionResult]] = {}
+    for r in outcome.results:
+        by_pattern.setdefault(r.pattern, []).append(r)
+    loose = [d for d in outcome.diagnostics if d.question is None]
+    for pattern, results in by_pattern.items():
+        suite = ET.SubElement(suites, "testsuite", name=escape(pattern), tests=str(len(results)))
+        failures = skipped = 0
+        for r in results:
+            case = ET.SubElement(
+                suite,
+                "testcase",
+                classname=escape(pattern),
+                name=escape(r.question),
+                file=escape(r.location.file),
+                line=str(r.location.line),
+                time=f"{r.duration_s:.3f}",
+            )
+            text = f"{r.location}: {r.status}: {r.message}"
+            if r.status == "missing-requirement" and not outcome.strict:
+                ET.SubElement(case, "skipped", message=visible(r.message, 1000))
+                skipped += 1
+            elif is_failure(r.status, strict=outcome.strict):
+                failure = ET.SubElement(
+                    case, "failure", message=visible(r.message, 1000), type=r.status
+                )
+                actual = f"\nactual:\n{r.actual}" if r.actual else ""
+                failure.text = visible(text + actual, ACTUAL_CAP)
+                failures += 1
+        suite.set("failures", str(failures))
+        suite.set("skipped", str(skipped))
+    if loose:
+        suite = ET.SubElement(suites, "testsuite", name="files", tests=str(len(loose)))
+        suite.set("failures", str(len(loose)))
+        for d in loose:
+            case = ET.SubElement(
+                suite,
+                "testcase",
+                classname="files",
+                name=str(d.location),
+                file=escape(d.location.file),
+            )
+            ET.SubElement(
+                case, "failure", message=visible(d.message, 1000), type=d.status
+            ).text = visible(str(d))
+    ET.indent(suites)
+    _write(path, ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n")
+
+
+def _write(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` in one swap; no temp file is left behind on failure."""
+    # Every field is escaped already; backslashreplace is the last guard, so a report
+    # is never lost to a character UTF-8 cannot hold.
+    data = text.encode("utf-8", errors="backslashreplace")
+    tmp: Path | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        name = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        tmp = name
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp, path)
+        tmp = None
+    except OSError as exc:
+        raise ToolError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)

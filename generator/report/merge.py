@@ -1,0 +1,102 @@
+"""Merging the JSON reports of CI shards into one outcome (each shard K/N exactly once)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from generator.errors import Diagnostic, Location, ToolError
+from generator.result import Environment, Outcome, QuestionResult
+
+
+def _result_from(record: dict[str, Any]) -> QuestionResult:
+    env = record.get("environment")
+    environment = (
+        Environment(
+            python=env["python"],
+            modules=tuple(sorted(env.get("modules", {}).items())),
+            isolation=env.get("isolation", ""),
+        )
+        if env
+        else None
+    )
+    return QuestionResult(
+        pattern=record["pattern"],
+        question=record["question"],
+        location=Location(record["file"], record["line"], record.get("column", 1)),
+        status=record["status"],
+        message=record.get("message", ""),
+        expected=record.get("expected"),
+        actual=record.get("actual"),
+        outputs=tuple(record.get("outputs", ())),
+        duration_s=record.get("duration_s", 0.0),
+        cached=record.get("cached", False),
+        executed=record.get("executed", False),
+        environment=environment,
+    )
+
+
+def _diagnostic_from(record: dict[str, Any]) -> Diagnostic:
+    return Diagnostic(
+        Location(record["file"], record["line"], record.get("column", 1)),
+        record["status"],
+        record["message"],
+        record.get("pattern"),
+        record.get("question"),
+    )
+
+
+def merge(paths: Sequence[Path]) -> Outcome:
+    """Merge shard reports into one outcome (a question reported twice keeps the last record)."""
+    results: dict[tuple[str, str], QuestionResult] = {}
+    diagnostics: dict[tuple[str, int, int, str], Diagnostic] = {}
+    strict = False
+    isolations: set[str] = set()
+    commands: set[str] = set()
+    shards: list[tuple[int, int] | None] = []
+    for path in paths:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            shard = data.get("shard")
+            shards.append((int(shard["k"]), int(shard["n"])) if shard else None)
+            commands.add(data["command"])
+            strict = strict or bool(data.get("strict"))
+            isolations.add(data.get("environment", {}).get("isolation", ""))
+            for record in data["results"]:
+                result = _result_from(record)
+                results[(result.pattern, result.question)] = result
+            for record in data.get("diagnostics", []):
+                d = _diagnostic_from(record)
+                diagnostics[(d.location.file, d.location.line, d.location.column, d.message)] = d
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ToolError(f"cannot read report {path}: {exc}") from exc
+    _check_shards(shards)
+    return Outcome(
+        command="+".join(sorted(commands)) or "merge",
+        results=list(results.values()),
+        diagnostics=list(diagnostics.values()),
+        strict=strict,
+        isolation=", ".join(sorted(i for i in isolations if i)),
+    )
+
+
+def _check_shards(shards: list[tuple[int, int] | None]) -> None:
+    """A merge of shard reports must hold each of the N shards exactly once."""
+    given = [s for s in shards if s is not None]
+    if not given:
+        return
+    if len(given) < len(shards):
+        raise ToolError("cannot merge a sharded report with an unsharded one")
+    counts = {n for _, n in given}
+    if len(counts) != 1:
+        raise ToolError(f"reports come from different shard counts: {sorted(counts)}")
+    n = counts.pop()
+    ks = sorted(k for k, _ in given)
+    missing = sorted(set(range(1, n + 1)) - set(ks))
+    twice = sorted({k for k in ks if ks.count(k) > 1})
+    if missing or twice:
+        parts = [f"missing shard {', '.join(f'{k}/{n}' for k in missing)}"] if missing else []
+        parts += [f"shard {', '.join(f'{k}/{n}' for k in twice)} given twice"] if twice else []
+        raise ToolError("incomplete set of shard reports: " + "; ".join(parts))

@@ -1,0 +1,101 @@
+"""The interpreter snippets run in: which one, and what it has installed, asked in the jail."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+
+from generator.errors import ToolError
+from generator.model import Bank
+from generator.result import Environment
+from generator.sandbox import Limits, Sandbox
+from generator.validate import resolve_python
+from generator.verify import resources
+from generator.verify.snippet import Snippet
+
+#: Run in the snippet's interpreter: its version and the versions of the modules asked for,
+#: found without importing them (importing TensorFlow would take seconds).
+_PROBE = r"""
+import importlib.util, importlib.metadata as md, json, platform, sys
+dists = md.packages_distributions()
+found = {}
+for name in sys.argv[1:]:
+    top = name.split(".")[0]
+    try:
+        spec = importlib.util.find_spec(top)
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None:
+        found[name] = None
+        continue
+    version = ""
+    for dist in dists.get(top, []):
+        try:
+            version = md.version(dist)
+            break
+        except md.PackageNotFoundError:
+            pass
+    found[name] = version or "unknown"
+print(json.dumps({"python": platform.python_version(), "modules": found}))
+"""
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """The interpreter snippets run in and what it has installed (as it says in the jail)."""
+
+    python: str
+    version: str
+    modules: dict[str, str | None]
+    """Module → version, None when not importable."""
+
+
+def interpreter(bank: Bank) -> str:
+    """The snippet interpreter: ``runtime.python`` of bank.yaml, else the one running qbank."""
+    if bank.settings.python is None:
+        return sys.executable
+    path = resolve_python(bank.settings.python, bank.root)
+    if path is None:  # validate reports it with its position; this is a late safety net
+        raise ToolError(f"runtime.python in bank.yaml: no interpreter at {bank.settings.python}")
+    return str(path)
+
+
+def probe(sandbox: Sandbox, python: str, modules: set[str]) -> Runtime:
+    """Ask the interpreter, in the jail, its version and which modules it can import.
+
+    The interpreter may come from the bank, so it never runs on the host.
+    """
+    source = f"import sys\nsys.argv[1:] = {sorted(modules)!r}\n{_PROBE}"
+    run = sandbox.run(source, Limits(timeout=60), filename="qbank-probe.py")
+    try:
+        data = json.loads(run.stdout)
+        version = str(data["python"])
+        found = {str(k): (None if v is None else str(v)) for k, v in data["modules"].items()}
+    except (ValueError, KeyError, TypeError, AttributeError):
+        detail = (run.sandbox_error or run.stderr).strip().splitlines()[-3:]
+        why = " / ".join(detail) or f"exit code {run.returncode}"
+        raise ToolError(f"the snippet interpreter {python} failed in the sandbox: {why}") from None
+    return Runtime(python, version, found)
+
+
+def environment(snippet: Snippet, runtime: Runtime, isolation: str) -> Environment:
+    """What verified ``snippet``: the interpreter's version and its required modules'."""
+    modules = tuple((name, runtime.modules.get(name) or "") for name in snippet.verify.requires)
+    return Environment(runtime.version, modules, isolation)
+
+
+def missing(snippet: Snippet, runtime: Runtime) -> str | None:
+    """Why the snippet cannot run here (a module or a resource is missing), or None."""
+    absent = [name for name in snippet.verify.requires if runtime.modules.get(name) is None]
+    if absent:
+        names = ", ".join(f"`{n}`" for n in absent)
+        return f"required module {names} is not importable by {runtime.python}"
+    lacking = resources.missing(snippet.question)
+    if lacking:
+        r = lacking[0]
+        return (
+            f"resource {r.name} is not available offline: {r.path} is missing; "
+            "run `qbank fetch` where a network is available"
+        )
+    return None
