@@ -134,7 +134,7 @@ def test_snippet_cannot_change_the_bank(tmp_path: Path, where: str) -> None:
         _check_bank_unchanged(tmp_path, bank)
     finally:
         shutil.rmtree(bank, ignore_errors=True)
-    assert not (Path(sys.prefix) / "planted-by-snippet").exists()
+    assert not (Path(sys.prefix) / "lib" / "planted-by-snippet").exists()
 
 
 def _check_bank_unchanged(tmp_path: Path, bank: Path) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import signal
 import subprocess
 import sys
@@ -123,10 +122,11 @@ def test_memory_stays_flat_when_runs_print_a_lot(tmp_path: Path) -> None:
     head = "id: big-outputs\ntitle: big-outputs\ntopic: Samples\nquestions:"
     bank.write_text(head + "".join(question.format(i=i) for i in range(20)))
     probe = (
-        "import resource, sys\n"
+        "import sys, tracemalloc\n"
         "from generator.__main__ import main\n"
+        "tracemalloc.start()\n"
         "code = main(sys.argv[1:])\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n"
+        "print(tracemalloc.get_traced_memory()[1] >> 20)\n"
         "sys.exit(code)\n"
     )
     done = subprocess.run(
@@ -138,6 +138,6 @@ def test_memory_stays_flat_when_runs_print_a_lot(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr[-2000:]
     peak_mb = int(done.stdout.strip().splitlines()[-1])
-    # 200 MB of output went through; what stays is about 1 MB per question.
-    assert peak_mb < 200, peak_mb
-    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss > 0
+    # 200 MB of output went through; what Python holds at its peak is a small part of it
+    # (memory the allocator keeps after a free is not counted: that is not qbank's doing).
+    assert peak_mb < 60, peak_mb
