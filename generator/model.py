@@ -16,7 +16,9 @@ from generator.errors import Location
 LETTERS = "ABCDEFGH"
 # The allowed words for mode, type, difficulty, expect and match live in the JSON Schema.
 
-#: Difficulty words grouped into the three bands the site's Test mode draws from.
+#: The three difficulty bands the site's Test mode draws from, easiest first.
+BANDS = ("easy", "medium", "hard")
+#: Difficulty words grouped into those bands (the schema allows only these words).
 DIFFICULTY_BAND = {
     "easy": "easy",
     "medium": "medium",
@@ -142,6 +144,11 @@ class Question:
     def id_location(self) -> Location:
         """Where the ``id`` value was written (else where the question starts)."""
         return self.id_at or self.location
+
+    @property
+    def band(self) -> str:
+        """The difficulty band (easy, medium or hard) the question's difficulty falls in."""
+        return DIFFICULTY_BAND[self.difficulty]
 
     @property
     def correct(self) -> Choice:

@@ -31,7 +31,7 @@ from jinja2 import (
 )
 from markupsafe import Markup
 
-from generator.model import Bank, Defaults, Pattern, Question
+from generator.model import Bank, Pattern, Question
 from generator.render.search import search_index
 from generator.render.text import TextRenderer, pygments_css
 from generator.render.theme import SiteSandbox, ThemeError, describe
@@ -141,7 +141,7 @@ def render_site(
     index = _render(env, theme, "index.html", site=site, root="", topics=topics)
     written.append(_write(out / "index.html", index))
 
-    job = _Job(out, site, theme, dict(results or {}), bank.settings.defaults)
+    job = _Job(out, site, theme, dict(results or {}))
     return written + _render_patterns(job, pages)
 
 
@@ -153,7 +153,6 @@ class _Job:
     site: Site
     theme: Path | None
     results: dict[str, QuestionResult]
-    defaults: Defaults
 
 
 def _render_patterns(job: _Job, pages: list[PatternPage]) -> list[Path]:
@@ -179,13 +178,7 @@ def _render_chunk(job: _Job, pages: list[PatternPage]) -> list[Path]:
     texts = TextRenderer(PATTERN_DEPTH)
     written: list[Path] = []
     for page in pages:
-        views = build_views(
-            page.pattern.questions,
-            texts,
-            job.results,
-            time_limit=job.defaults.time_limit,
-            attempts=job.defaults.attempts,
-        )
+        views = build_views(page.pattern.questions, texts, job.results)
         folder = job.out / page.url
         common = {"site": job.site, "root": "../" * PATTERN_DEPTH, "page": page, "views": views}
         overview = _render(env, job.theme, "overview.html", **common, mode="")

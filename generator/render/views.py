@@ -13,11 +13,10 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
-from generator.model import DIFFICULTY_BAND, LETTERS, Pattern, Question
+from generator.model import BANDS, LETTERS, Pattern, Question
 from generator.render.text import TextRenderer, highlight_code, language_name, plain_text
 from generator.result import QuestionResult
 
-BANDS = ("easy", "medium", "hard")
 TYPE_LABELS = {
     "conceptual": "Conceptual",
     "predict-output": "Predict Output",
@@ -110,9 +109,6 @@ def build_view(
     question: Question,
     texts: TextRenderer,
     result: QuestionResult | None = None,
-    *,
-    time_limit: int = 120,
-    attempts: int = 2,
 ) -> QuestionView:
     """Render every text of ``question``, with ``{answer}`` replaced by its letter."""
     order = display_order(question)
@@ -144,7 +140,7 @@ def build_view(
         mode=question.mode,
         type_label=TYPE_LABELS.get(question.type, question.type.title()),
         difficulty=question.difficulty,
-        band=DIFFICULTY_BAND.get(question.difficulty, "medium"),
+        band=question.band,
         title=title,
         prompt=texts.block(fill(question.prompt)),
         code=highlight_code(question.code, question.language, f"Code for: {title}")
@@ -153,8 +149,8 @@ def build_view(
         language=language_name(question.language),
         choices=tuple(choices),
         answer=answer,
-        time_limit=question.time_limit or time_limit,
-        attempts=question.attempts or attempts,
+        time_limit=question.time_limit or 0,  # challenge questions only; parse set them
+        attempts=question.attempts or 0,
         hint=texts.block(fill(question.hint)) if question.hint else None,
         steps=steps,
         final_answer=Markup("{} → Option {}").format(choices[answer].html, letter),
@@ -171,7 +167,7 @@ def draw_test(pattern: Pattern, limit: int = 10) -> tuple[Question, ...]:
     """
     by_band: dict[str, list[Question]] = {band: [] for band in BANDS}
     for question in pattern.questions:
-        by_band[DIFFICULTY_BAND.get(question.difficulty, "medium")].append(question)
+        by_band[question.band].append(question)
     if len(pattern.questions) > limit:
         rng = random.Random(f"qbank-test:{pattern.id}")
         pools = {band: rng.sample(qs, len(qs)) for band, qs in by_band.items()}
@@ -188,7 +184,7 @@ def band_counts(questions: tuple[Question, ...]) -> dict[str, int]:
     """How many questions fall in each difficulty band."""
     counts = dict.fromkeys(BANDS, 0)
     for question in questions:
-        counts[DIFFICULTY_BAND.get(question.difficulty, "medium")] += 1
+        counts[question.band] += 1
     return counts
 
 
@@ -196,12 +192,6 @@ def build_views(
     questions: tuple[Question, ...] | list[Question],
     texts: TextRenderer,
     results: Mapping[str, QuestionResult],
-    *,
-    time_limit: int,
-    attempts: int,
 ) -> dict[str, QuestionView]:
     """Views of many questions, keyed by question id."""
-    return {
-        q.id: build_view(q, texts, results.get(q.id), time_limit=time_limit, attempts=attempts)
-        for q in questions
-    }
+    return {q.id: build_view(q, texts, results.get(q.id)) for q in questions}

@@ -85,8 +85,7 @@ def load_bank(given: Path) -> tuple[Bank, list[Diagnostic]]:
         problems += lint.lint_pattern(pattern, doc, placement=given.is_dir())
         loaded.append(pattern)
         unloaded += _refs(doc, broken)
-    problems += lint.lint_bank(loaded)
-    problems += _ids_also_in_broken_files(loaded, unloaded)
+    problems += lint.lint_bank(loaded, unloaded)
     # A value echoed in a message must not start a line of its own on any output.
     problems = [problem.one_line() for problem in problems]
     problems.sort(key=lambda d: (d.location.file, d.location.line, d.location.column))
@@ -105,9 +104,8 @@ def _schema_problems(
 def _refs(doc: Document, only: frozenset[int] | None = None) -> list[QuestionRef]:
     """The questions of a file that could not be used (all, or those at ``only``),
     so each still gets a record; located at their ``id``."""
-    data = doc.data
-    pattern = data["id"] if isinstance(data.get("id"), str) else doc.path.stem
-    items = data.get("questions")
+    pattern = doc.pattern_id
+    items = doc.data.get("questions")
     if not isinstance(items, list):
         return []
     return [
@@ -115,30 +113,6 @@ def _refs(doc: Document, only: frozenset[int] | None = None) -> list[QuestionRef
         for i, item in enumerate(items)
         if only is None or i in only
     ]
-
-
-def _ids_also_in_broken_files(
-    loaded: list[Pattern], unloaded: list[QuestionRef]
-) -> list[Diagnostic]:
-    """Question ids reused by a question that could not be loaded (lint sees only the rest)."""
-    seen = {q.id: q.id_location for p in loaded for q in p.questions}
-    problems = []
-    for ref in unloaded:
-        if ref.question.startswith("question "):
-            continue  # no readable id
-        if ref.question in seen:
-            problems.append(
-                Diagnostic(
-                    ref.location,
-                    "invalid",
-                    f"question id `{ref.question}` is already used at {seen[ref.question]}; "
-                    "ids must be unique across the bank",
-                    ref.pattern,
-                    ref.question,
-                )
-            )
-        seen.setdefault(ref.question, ref.location)
-    return problems
 
 
 @dataclass(frozen=True)

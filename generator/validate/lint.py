@@ -14,14 +14,14 @@ from pathlib import Path
 import markdown
 
 from generator.errors import Diagnostic, Location
-from generator.model import LETTERS, Pattern, Question
+from generator.model import LETTERS, Pattern, Question, QuestionRef
 from generator.validate import regexes
 from generator.validate.loader import Document, NodePath
 
 Rule = Callable[[Pattern, Document], Iterable[Diagnostic]]
 #: Bank-wide rules see the model only: each file's document is dropped once it is linted,
 #: so a large bank never holds every file's positions at once.
-BankRule = Callable[[Sequence[Pattern]], Iterable[Diagnostic]]
+BankRule = Callable[[Sequence[Pattern], Sequence[QuestionRef]], Iterable[Diagnostic]]
 
 
 #: Hand-written answer letters: "Option B", "= B [OK]", "-> Option D", "answer is C".
@@ -270,8 +270,11 @@ RULES: tuple[Rule, ...] = (
 PLACEMENT_RULES: tuple[Rule, ...] = (file_name_matches_id,)
 
 
-def unique_ids(patterns: Sequence[Pattern]) -> Iterator[Diagnostic]:
-    """Pattern ids and question ids are unique across the whole bank."""
+def unique_ids(
+    patterns: Sequence[Pattern], unloaded: Sequence[QuestionRef]
+) -> Iterator[Diagnostic]:
+    """Pattern ids and question ids are unique across the whole bank, counting the
+    questions of files that could not be loaded (by the id they were seen to have)."""
     seen: dict[str, Location] = {}
     for pattern in patterns:
         where = pattern.id_location
@@ -284,6 +287,13 @@ def unique_ids(patterns: Sequence[Pattern]) -> Iterator[Diagnostic]:
             if q.id in questions:
                 yield _problem(q.id_location, _dup("question", q.id, questions[q.id]), pattern, q)
             questions.setdefault(q.id, q.id_location)
+    for ref in unloaded:
+        if ref.question.startswith("question "):
+            continue  # no readable id
+        if ref.question in questions:
+            message = _dup("question", ref.question, questions[ref.question])
+            yield Diagnostic(ref.location, "invalid", message, ref.pattern, ref.question)
+        questions.setdefault(ref.question, ref.location)
 
 
 def _dup(kind: str, ident: str, first: Location) -> str:
@@ -299,9 +309,11 @@ def lint_pattern(pattern: Pattern, doc: Document, *, placement: bool = True) -> 
     return [d for rule in rules for d in rule(pattern, doc)]
 
 
-def lint_bank(patterns: Sequence[Pattern]) -> list[Diagnostic]:
+def lint_bank(
+    patterns: Sequence[Pattern], unloaded: Sequence[QuestionRef] = ()
+) -> list[Diagnostic]:
     """Every problem across files (each file is linted on its own first)."""
-    return [d for rule in BANK_RULES for d in rule(patterns)]
+    return [d for rule in BANK_RULES for d in rule(patterns, unloaded)]
 
 
 def topic_slug(path: Path) -> str:

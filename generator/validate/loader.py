@@ -76,10 +76,16 @@ class Document:
             probe = probe[:-1]
         return self.values.get((), Location(self.display, 1, 1))
 
+    @property
+    def pattern_id(self) -> str:
+        """The pattern's id as the file gives it, else the file's name (the rule: they agree)."""
+        data = self.data if isinstance(self.data, dict) else {}
+        return data["id"] if isinstance(data.get("id"), str) else self.path.stem
+
     def subject(self, path: NodePath) -> tuple[str, str | None]:
         """(pattern id, question id) a node path belongs to, as far as the file names them."""
         data = self.data if isinstance(self.data, dict) else {}
-        pattern = data["id"] if isinstance(data.get("id"), str) else self.path.stem
+        pattern = self.pattern_id
         question = None
         if len(path) >= 2 and path[0] == "questions" and isinstance(path[1], int):
             questions = data.get("questions")
