@@ -30,6 +30,33 @@ DIFFICULTY_BAND = {
 
 
 @dataclass(frozen=True)
+class Fields:
+    """Where the keys and values of one YAML mapping were written, set once by the parser,
+    so a message can point at a key or a value without going back to the document."""
+
+    at: Location
+    """The mapping itself."""
+    keys: tuple[tuple[str, Location], ...] = ()
+    values: tuple[tuple[str, Location], ...] = ()
+
+    def has(self, name: str) -> bool:
+        """Whether the author wrote key ``name``."""
+        return any(key == name for key, _ in self.keys)
+
+    def key(self, name: str) -> Location:
+        """Where key ``name`` was written, else where the mapping starts."""
+        return next((where for key, where in self.keys if key == name), self.at)
+
+    def value(self, name: str) -> Location:
+        """Where the value of ``name`` was written, else its key, else the mapping."""
+        return next((where for key, where in self.values if key == name), self.key(name))
+
+
+#: Fields of an object made in code rather than read from a file (tests, generated banks).
+NO_FIELDS = Fields(Location("", 0, 0))
+
+
+@dataclass(frozen=True)
 class Defaults:
     """Bank-wide defaults for questions and runs (``defaults:`` in bank.yaml)."""
 
@@ -62,6 +89,7 @@ class Choice:
     correct: bool
     why: str | None
     location: Location
+    fields: Fields = NO_FIELDS
 
 
 @dataclass(frozen=True)
@@ -106,6 +134,7 @@ class Verify:
     """Where ``output`` (with ``expect: error``, ``error``) was written; None when absent."""
     resource_locations: tuple[Location, ...] = ()
     """Where each entry of ``resources`` was written."""
+    fields: Fields = NO_FIELDS
 
 
 @dataclass(frozen=True)
@@ -139,6 +168,8 @@ class Question:
     """Position in its file's ``questions`` list (counting questions that break the schema)."""
     id_at: Location | None = None
     """Where the ``id`` value was written, when known."""
+    fields: Fields = NO_FIELDS
+    """Where each key and value of the question was written."""
 
     @property
     def id_location(self) -> Location:

@@ -49,11 +49,11 @@ def _indexed(pattern: Pattern) -> Iterator[tuple[NodePath, Question]]:
 
 def one_correct_choice(pattern: Pattern, doc: Document) -> Iterator[Diagnostic]:
     """Exactly one choice has ``correct: true``."""
-    for path, q in _indexed(pattern):
+    for q in pattern.questions:
         correct = [i for i, choice in enumerate(q.choices) if choice.correct]
         if not correct:
             yield _problem(
-                doc.at((*path, "choices"), key=True),
+                q.fields.key("choices"),
                 "no choice is marked `correct: true`; mark exactly one",
                 pattern,
                 q,
@@ -61,7 +61,7 @@ def one_correct_choice(pattern: Pattern, doc: Document) -> Iterator[Diagnostic]:
         for extra in correct[1:]:
             first = LETTERS[correct[0]]
             yield _problem(
-                doc.at((*path, "choices", extra, "correct"), key=True),
+                q.choices[extra].fields.key("correct"),
                 f"more than one correct choice ({first} is already correct); mark exactly one",
                 pattern,
                 q,
@@ -86,17 +86,17 @@ def distinct_choices(pattern: Pattern, doc: Document) -> Iterator[Diagnostic]:
 
 def predict_output_has_code(pattern: Pattern, doc: Document) -> Iterator[Diagnostic]:
     """``predict-output`` questions have code; ``verify`` needs code too."""
-    for path, q in _indexed(pattern):
+    for q in pattern.questions:
         if q.code is None and q.type == "predict-output":
             yield _problem(
-                doc.at((*path, "type")),
+                q.fields.value("type"),
                 "a predict-output question needs `code` (it is run to check the answer)",
                 pattern,
                 q,
             )
-        elif q.code is None and (*path, "verify") in doc.values:
+        elif q.code is None and q.fields.has("verify"):
             yield _problem(
-                doc.at((*path, "verify"), key=True),
+                q.fields.key("verify"),
                 "`verify` needs `code` to run",
                 pattern,
                 q,
@@ -105,7 +105,7 @@ def predict_output_has_code(pattern: Pattern, doc: Document) -> Iterator[Diagnos
 
 def only_python_runs(pattern: Pattern, doc: Document) -> Iterator[Diagnostic]:
     """Code in another language is shown, never run (as Python or otherwise)."""
-    for path, q in _indexed(pattern):
+    for q in pattern.questions:
         if q.verify is None or q.language == "python":
             continue
         if q.type == "predict-output":
@@ -115,7 +115,7 @@ def only_python_runs(pattern: Pattern, doc: Document) -> Iterator[Diagnostic]:
             why = "it has a `verify` block"
             fix = "remove `verify` to show the code without running it"
         yield _problem(
-            doc.at((*path, "language")),
+            q.fields.value("language"),
             f"`language: {q.language}` cannot be verified: qbank runs only Python code, and "
             f"this question asks for a run ({why}); {fix}",
             pattern,
@@ -125,14 +125,13 @@ def only_python_runs(pattern: Pattern, doc: Document) -> Iterator[Diagnostic]:
 
 def verify_settings_agree(pattern: Pattern, doc: Document) -> Iterator[Diagnostic]:
     """``error`` goes with ``expect: error``; regexes compile."""
-    for path, q in _indexed(pattern):
+    for q in pattern.questions:
         v = q.verify
         if v is None:
             continue
-        vpath = (*path, "verify")
         if v.expect == "stdout" and v.error is not None:
             yield _problem(
-                doc.at((*vpath, "error"), key=True),
+                v.fields.key("error"),
                 "`error` is only used with `expect: error`",
                 pattern,
                 q,
@@ -141,23 +140,24 @@ def verify_settings_agree(pattern: Pattern, doc: Document) -> Iterator[Diagnosti
             target = q.expected
             why = regexes.problem(target or "")
             if why is not None:
-                yield _problem(doc.at((*vpath, "match")), f"`match: regex` but {why}", pattern, q)
+                yield _problem(v.fields.value("match"), f"`match: regex` but {why}", pattern, q)
 
 
 def code_is_a_literal_block(pattern: Pattern, doc: Document) -> Iterator[Diagnostic]:
     """Multi-line ``code`` and ``setup`` are ``|`` blocks, so every program line is a file
     line (traceback lines map back) and no line break is folded away."""
     for path, q in _indexed(pattern):
-        texts = [((*path, "code"), "code", q.code)]
+        texts = [((*path, "code"), "code", q.code, q.fields)]
         if q.verify is not None:
-            texts.append(((*path, "verify", "setup"), "setup", q.verify.setup))
-        for text_path, what, text in texts:
-            if not text or text_path not in doc.values:
+            texts.append(((*path, "verify", "setup"), "setup", q.verify.setup, q.verify.fields))
+        for text_path, what, text, fields in texts:
+            if not text or not fields.has(what):
                 continue
+            # How the text was written (a `|` block or not) is the source's business: ask it.
             multi_line = "\n" in text.rstrip("\n")
             if text_path in doc.folded or (multi_line and text_path not in doc.block_scalars):
                 yield _problem(
-                    doc.at(text_path),
+                    fields.value(what),
                     f"write `{what}` as a literal block (`{what}: |` and the lines below it), "
                     "so its lines stay as written",
                     pattern,
@@ -167,13 +167,13 @@ def code_is_a_literal_block(pattern: Pattern, doc: Document) -> Iterator[Diagnos
 
 def challenge_only_keys(pattern: Pattern, doc: Document) -> Iterator[Diagnostic]:
     """``time_limit`` and ``attempts`` belong to challenge questions."""
-    for path, q in _indexed(pattern):
+    for q in pattern.questions:
         if q.mode == "challenge":
             continue
         for key in _CHALLENGE_ONLY:
-            if (*path, key) in doc.keys:
+            if q.fields.has(key):
                 yield _problem(
-                    doc.at((*path, key), key=True),
+                    q.fields.key(key),
                     f"`{key}` only applies to challenge questions; this one is practice",
                     pattern,
                     q,
@@ -236,10 +236,10 @@ def _renders_empty(text: str) -> bool:
 
 def prompt_not_empty(pattern: Pattern, doc: Document) -> Iterator[Diagnostic]:
     """The prompt's Markdown renders to visible text."""
-    for path, q in _indexed(pattern):
+    for q in pattern.questions:
         if _renders_empty(q.prompt):
             yield _problem(
-                doc.at((*path, "prompt")), "prompt renders to nothing visible", pattern, q
+                q.fields.value("prompt"), "prompt renders to nothing visible", pattern, q
             )
 
 
@@ -247,7 +247,7 @@ def file_name_matches_id(pattern: Pattern, doc: Document) -> Iterator[Diagnostic
     """``bank/<topic>/<id>.yaml``: the file name is the pattern id."""
     if pattern.path.stem != pattern.id:
         yield _problem(
-            doc.at(("id",)),
+            pattern.id_location,
             f"pattern id `{pattern.id}` differs from its file name `{pattern.path.name}`; "
             f"rename one so they match",
             pattern,

@@ -17,6 +17,7 @@ import yaml
 
 from generator.errors import Diagnostic, Location
 from generator.escape import short
+from generator.model import Fields
 from generator.validate import scalar
 
 try:  # the C parser is about 4x faster on large files
@@ -63,6 +64,26 @@ class Document:
     """Single-line values written in quotes: their text starts one column later."""
     lines: list[str] = field(default_factory=list)
     """The file's lines, for columns inside block texts."""
+    _children: dict[NodePath, list[str]] | None = field(default=None, repr=False)
+
+    def fields(self, path: NodePath) -> Fields:
+        """Where the keys and values of the mapping at ``path`` were written."""
+        keys = tuple((name, self.keys[(*path, name)]) for name in self._names(path))
+        values = tuple(
+            (name, self.values[(*path, name)])
+            for name in self._names(path)
+            if (*path, name) in self.values
+        )
+        return Fields(self.at(path), keys, values)
+
+    def _names(self, path: NodePath) -> list[str]:
+        """The keys of the mapping at ``path``, in file order (an index built once)."""
+        if self._children is None:
+            self._children = {}
+            for entry in self.keys:
+                if entry and isinstance(entry[-1], str):
+                    self._children.setdefault(entry[:-1], []).append(entry[-1])
+        return self._children.get(path, [])
 
     def at(self, path: NodePath, *, key: bool = False) -> Location:
         """Where the node at ``path`` (its key with ``key=True``) or its nearest parent starts."""

@@ -80,6 +80,7 @@ def _question(
         verify=_verify(doc, path, data, defaults, choices),
         code_location=doc.text_line((*path, "code"), 0) if "code" in data else None,
         id_at=doc.at((*path, "id")),
+        fields=doc.fields(path),
     )
 
 
@@ -91,6 +92,7 @@ def _choice(doc: Document, path: NodePath, item: str | dict[str, Any]) -> Choice
         correct=bool(item.get("correct", False)),
         why=item.get("why"),
         location=doc.at(path),
+        fields=doc.fields(path),
     )
 
 
@@ -140,4 +142,5 @@ def _verify(
         resource_locations=tuple(
             doc.at((*path, "verify", "resources", i)) for i in range(len(resources))
         ),
+        fields=doc.fields((*path, "verify")),
     )
