@@ -35,8 +35,8 @@ $(NODE_STAMP): package.json package-lock.json
 node-deps: $(NODE_STAMP)
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check generator tests bench
-	$(VENV)/bin/ruff format --check generator tests bench
+	$(VENV)/bin/ruff check generator tests bench tools
+	$(VENV)/bin/ruff format --check generator tests bench tools
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
@@ -51,11 +51,11 @@ bench: $(STAMP) system-deps
 
 # Rebuild the golden copy of the small site; review the change with `git diff tests/golden`.
 golden: $(STAMP)
-	$(PY) -m tests.site_helpers regenerate
+	$(PY) -m tools golden
 
 # Screenshots of the site at 375 px and 1280 px for docs/screenshots/.
 screenshots: $(STAMP) system-deps
-	$(PY) -m tests.site_helpers screenshots
+	$(PY) -m tools screenshots
 
 clean:
 	rm -rf site .qbank-cache

@@ -27,9 +27,8 @@ from generator.result import Environment, QuestionResult
 from tests.site_helpers import (
     GOLDEN,
     build_small_site,
-    data_splits,
     generated_bank,
-    pretrained_models,
+    pattern,
     question,
     render_chunk_noting_worker,
     small_bank,
@@ -80,13 +79,13 @@ def html_files(root: Path) -> list[Path]:
 def small_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # Published as `regenerate` publishes the golden copy (marker file included).
     out = tmp_path_factory.mktemp("small") / "site"
-    publish(build_small_site, out)
+    build_small_site(out)
     return out
 
 
 def evil_bank() -> Bank:
     """Hostile text in every field an author controls."""
-    base = pretrained_models()
+    base = pattern("pretrained-models")
     evil_questions = []
     for q in base.questions:
         choices = tuple(
@@ -105,7 +104,7 @@ def evil_bank() -> Bank:
                 common_mistakes=(EVIL,),
             )
         )
-    pattern = dataclasses.replace(
+    evil = dataclasses.replace(
         base,
         title="Evil <script>alert(7)</script> pattern",
         topic="Topic <img src=x onerror=alert(8)>",
@@ -118,7 +117,7 @@ def evil_bank() -> Bank:
     settings = dataclasses.replace(
         bank.settings, title="Bank <script>alert(11)</script>", description=EVIL
     )
-    return dataclasses.replace(bank, settings=settings, patterns=(pattern,))
+    return dataclasses.replace(bank, settings=settings, patterns=(evil,))
 
 
 def test_author_html_never_executes(tmp_path: Path) -> None:
@@ -299,16 +298,16 @@ def test_answer_letters_follow_the_correct_choice(small_site: Path) -> None:
 
 
 def test_shuffle_is_deterministic_and_letters_follow_it(tmp_path: Path) -> None:
-    pattern = data_splits()
-    shuffled = pattern.questions[0]
+    splits = pattern("data-splits")
+    shuffled = splits.questions[0]
     order = display_order(shuffled)
     assert order == display_order(shuffled)
     assert sorted(order) == list(range(len(shuffled.choices)))
     letter = "ABC"[order.index(shuffled.correct_index)]
     code = (
-        "from tests.site_helpers import data_splits\n"
+        "from tests.site_helpers import pattern\n"
         "from generator.render.views import display_order\n"
-        "print(display_order(data_splits().questions[0]))"
+        "print(display_order(pattern('data-splits').questions[0]))"
     )
     env = {**os.environ, "PYTHONHASHSEED": "12345", "PYTHONPATH": str(Path(__file__).parent.parent)}
     other = subprocess.run(
@@ -316,7 +315,7 @@ def test_shuffle_is_deterministic_and_letters_follow_it(tmp_path: Path) -> None:
     )
     assert other.stdout.strip() == str(order)
 
-    render_site(Bank(tmp_path, small_bank().settings, (pattern,)), tmp_path / "a")
+    render_site(Bank(tmp_path, small_bank().settings, (splits,)), tmp_path / "a")
     html = (tmp_path / "a/machine-learning/data-splits/practice.html").read_text()
     assert f"Unseen data = {letter}" in html
     assert f'data-answer="{order.index(shuffled.correct_index)}"' in html
@@ -334,15 +333,24 @@ def test_builds_are_byte_identical(tmp_path: Path) -> None:
     assert files[0] == files[1]
 
 
+#: Versions in "verified with" notes: the machine's, not the site's; compared as a mark.
+_VERSIONS = re.compile(rb"(Python|NumPy|TensorFlow) \d+(\.\d+)+")
+
+
+def _unversioned(data: bytes) -> bytes:
+    return _VERSIONS.sub(rb"\1 <version>", data)
+
+
 def test_golden_site(small_site: Path) -> None:
-    """A fresh build equals tests/golden/small-site; regenerate with
-    ``python -m tests.site_helpers regenerate`` and review the diff."""
-    hint = "site changed: run `.venv/bin/python -m tests.site_helpers regenerate`, review the diff"
+    """A fresh build of tests/samples/golden-bank equals tests/golden/small-site;
+    regenerate with ``make golden`` and review the diff."""
+    hint = "site changed: run `make golden` and review `git diff tests/golden`"
     built = {p.relative_to(small_site) for p in small_site.rglob("*") if p.is_file()}
     golden = {p.relative_to(GOLDEN) for p in GOLDEN.rglob("*") if p.is_file()}
     assert built == golden, hint
     for rel in sorted(built):
-        assert (small_site / rel).read_bytes() == (GOLDEN / rel).read_bytes(), f"{rel}: {hint}"
+        ours, theirs = (small_site / rel).read_bytes(), (GOLDEN / rel).read_bytes()
+        assert _unversioned(ours) == _unversioned(theirs), f"{rel}: {hint}"
 
 
 def test_verified_note_only_on_verified_questions(tmp_path: Path) -> None:
@@ -410,12 +418,12 @@ def test_test_mode_draws_ten_across_bands_easy_first() -> None:
         )
         for i, d in enumerate(difficulties)
     )
-    pattern = Pattern(pid, "Many", "T", "t", questions, Path(f), Location(f, 1, 1))
-    drawn = draw_test(pattern)
-    assert len(drawn) == 10 and drawn == draw_test(pattern)
+    many = Pattern(pid, "Many", "T", "t", questions, Path(f), Location(f, 1, 1))
+    drawn = draw_test(many)
+    assert len(drawn) == 10 and drawn == draw_test(many)
     bands = [{"easy": 0, "medium": 1, "intermediate": 1}.get(q.difficulty, 2) for q in drawn]
     assert bands == sorted(bands) and set(bands) == {0, 1, 2}
-    assert len(draw_test(pretrained_models())) == 10
+    assert len(draw_test(pattern("pretrained-models"))) == 10
 
 
 def test_publish_swaps_in_a_new_site(tmp_path: Path) -> None:
@@ -448,7 +456,7 @@ def test_publish_keeps_the_old_site_when_the_build_fails(tmp_path: Path) -> None
 
 def test_publish_creates_a_missing_site(tmp_path: Path) -> None:
     site = tmp_path / "deep" / "site"
-    publish(lambda out: build_small_site(out), site)
+    build_small_site(site)
     assert (site / "index.html").is_file()
 
 

@@ -1,0 +1,1 @@
+"""Maintainer commands the Makefile runs: `python -m tools golden|screenshots`."""
