@@ -83,13 +83,35 @@ def parser() -> argparse.ArgumentParser:
     top.add_argument("--version", action="version", version=f"qbank {__version__}")
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser("validate", parents=[common], help="schema + lint, no execution")
-    commands.add_parser(
+    verify = commands.add_parser(
         "verify", parents=[common], help="validate, then run and check every snippet"
+    )
+    verify.add_argument(
+        "--accept",
+        nargs="*",
+        metavar="ID",
+        help="write the actual output into wrong keys (these questions or patterns; all if none)",
+    )
+    verify.add_argument(
+        "--dry-run", action="store_true", help="with --accept: print the change, write nothing"
     )
     build = commands.add_parser("build", parents=[common], help="validate, verify, render the site")
     build.add_argument("--out", type=Path, default=Path("site"), help="site folder")
     build.add_argument("--theme", type=Path, help="folder of templates overriding the defaults")
     commands.add_parser("fetch", parents=[common], help="download declared resources")
+    new = commands.add_parser("new", help="write a skeleton pattern or question that validates")
+    kinds = new.add_subparsers(dest="kind", required=True, metavar="KIND")
+    types = ["conceptual", "predict-output", "model-choice", "hyperparameter", "metrics"]
+    types += ["debugging", "code", "other"]
+    for kind, target, helptext in (
+        ("pattern", "TOPIC/ID", "a new pattern file bank/TOPIC/ID.yaml"),
+        ("question", "PATTERN", "a new question at the end of a pattern"),
+    ):
+        sub = kinds.add_parser(kind, help=helptext)
+        sub.add_argument("target", metavar=target)
+        sub.add_argument("--bank", type=Path, default=Path("bank"), help="bank folder")
+        default = "predict-output" if kind == "question" else "conceptual"
+        sub.add_argument("--type", choices=types, default=default, help="question type")
     report = commands.add_parser("report", help="work with JSON reports")
     report_commands = report.add_subparsers(dest="report_command", required=True)
     merge = report_commands.add_parser("merge", help="merge shard reports into one")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from generator import report, validate, verify
@@ -51,6 +52,8 @@ def validate_command(args: argparse.Namespace) -> int:
 
 def verify_command(args: argparse.Namespace) -> int:
     """Validate, then run every snippet and check its answer key."""
+    if args.accept is not None:
+        return accept_command(args)
     options = Options.from_args(args)
     checked = validate.check(options, "verify")
     runnable = checked.runnable()
@@ -59,6 +62,37 @@ def verify_command(args: argparse.Namespace) -> int:
     if verified.interrupted:
         return _interrupted(verify.not_verified(verified, runnable))
     return code
+
+
+def accept_command(args: argparse.Namespace) -> int:
+    """``verify --accept``: verify, then write actual outputs into stable wrong keys."""
+    from generator.author import accept
+
+    named = tuple(args.accept)
+    options = replace(Options.from_args(args), only=named or tuple(args.only))
+    checked = validate.check(options, "verify")
+    runnable = checked.runnable()
+    verified = verify.verify_questions(checked.bank, runnable, options)
+    outcome = verify.apply(checked.outcome, verified, runnable)
+    code = _finish(outcome, args)
+    if verified.interrupted:
+        return _interrupted(verify.not_verified(verified, runnable))
+    edits, refusals = accept.plan(runnable, outcome.results, named)
+    files = {p.location.file: p.path for p in checked.bank.patterns}
+    changes = accept.apply(edits, files)
+    for change in changes:
+        print(change.diff(), end="")
+        if not args.dry_run:
+            accept.save(change)
+    for refusal in refusals:
+        print(refusal)
+    done = "would accept" if args.dry_run else "accepted"
+    print(f"{done} {len(edits)} keys in {len(changes)} files", file=sys.stderr)
+    if refusals or args.dry_run:
+        return 1 if refusals else code
+    fixed = {edit.question.id for edit in edits}
+    left = [r for r in outcome.results if r.question not in fixed]
+    return 1 if replace(outcome, results=left).failed() else 0
 
 
 def build_command(args: argparse.Namespace) -> int:
@@ -106,10 +140,27 @@ COMMANDS = {
 }
 
 
+def new_command(args: argparse.Namespace) -> int:
+    """``qbank new pattern|question``: write a skeleton, then show that it validates."""
+    from generator.author import skeleton
+
+    if args.kind == "pattern":
+        file = skeleton.new_pattern(args.bank, args.target, args.type)
+        print(f"wrote {escape(str(file))}", file=sys.stderr)
+    else:
+        file, qid, line = skeleton.new_question(args.bank, args.target, args.type)
+        print(f"added question `{qid}` to {escape(str(file))} at line {line}", file=sys.stderr)
+    outcome = validate.check(Options(bank=file), "validate").outcome
+    report.emit(outcome, "text")
+    return 1 if outcome.failed() else 0
+
+
 def run(args: argparse.Namespace) -> int:
     """Dispatch to the command the arguments name."""
     if args.command == "report":
         return report_merge(args)
+    if args.command == "new":
+        return new_command(args)
     if not Path(args.bank).exists():
         raise ToolError(f"bank not found: {args.bank}")
     return COMMANDS[args.command](args)
