@@ -99,6 +99,12 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--out", type=Path, default=Path("site"), help="site folder")
     build.add_argument("--theme", type=Path, help="folder of templates overriding the defaults")
     commands.add_parser("fetch", parents=[common], help="download declared resources")
+    serve = commands.add_parser(
+        "serve", parents=[common], help="build, serve on 127.0.0.1, rebuild on save"
+    )
+    serve.add_argument("--port", type=int, default=8000, help="port (0: any free one)")
+    serve.add_argument("--host", default="127.0.0.1", help="interface (default: this machine only)")
+    serve.add_argument("--theme", type=Path, help="folder of templates overriding the defaults")
     new = commands.add_parser("new", help="write a skeleton pattern or question that validates")
     kinds = new.add_subparsers(dest="kind", required=True, metavar="KIND")
     types = ["conceptual", "predict-output", "model-choice", "hyperparameter", "metrics"]

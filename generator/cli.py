@@ -132,11 +132,19 @@ def report_merge(args: argparse.Namespace) -> int:
     return 1 if outcome.failed() else 0
 
 
+def serve_command(args: argparse.Namespace) -> int:
+    """Build, serve on 127.0.0.1, rebuild on save, reload the open page."""
+    from generator.author.serve import serve
+
+    return serve(Options.from_args(args), args.theme, args.host, args.port)
+
+
 COMMANDS = {
     "validate": validate_command,
     "verify": verify_command,
     "build": build_command,
     "fetch": fetch_command,
+    "serve": serve_command,
 }
 
 
