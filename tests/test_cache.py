@@ -20,10 +20,12 @@ from typing import Any
 
 import pytest
 
+from generator import sealed
 from generator.sandbox import RunResult
+from generator.sealed import seal
 from generator.validate import load_bank
 from generator.verify import cache
-from generator.verify.cache import Cache, decode_runs, encode_runs, seal
+from generator.verify.cache import Cache, decode_runs, encode_runs
 from generator.verify.snippet import Snippet
 from tests.helpers import qbank, sample
 
@@ -66,7 +68,7 @@ def _old_style(digest: str) -> str:
 
 PLANTED = {
     "old-format": lambda digest: _old_style(digest).encode(),
-    "forged-mac": lambda digest: seal(b"k" * cache.KEY_BYTES, _old_style(digest).encode()),
+    "forged-mac": lambda digest: seal(b"k" * sealed.KEY_BYTES, _old_style(digest).encode()),
     "missing-mac": lambda digest: b"qbank-cache 3\n" + _old_style(digest).encode(),
     "empty-mac": lambda digest: b"qbank-cache 3 \n" + _old_style(digest).encode(),
 }
@@ -88,13 +90,13 @@ def test_planted_entry_does_not_pass_a_wrong_key(
     assert record["actual"] == "10"
     # qbank replaced the planted entry with its own sealed one: the key was the right one.
     assert target.read_bytes().startswith(b"qbank-cache 3 ")
-    assert cache.secret() not in target.read_bytes()
+    assert sealed.secret() not in target.read_bytes()
 
 
 def _sealed_by_this_user(private_cache: Path, digest: str, body: bytes) -> None:
     target = Cache(private_cache, b"").path(digest)
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(seal(cache.secret(), body))
+    target.write_bytes(seal(sealed.secret(), body))
 
 
 MALFORMED = {
@@ -144,21 +146,21 @@ def test_key_lives_in_the_user_cache_folder_not_the_cache_dir(
     key = tmp_path / "user-cache" / "qbank" / "key"
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
     assert stat.S_IMODE(key.parent.stat().st_mode) == 0o700
-    assert len(key.read_bytes()) == cache.KEY_BYTES
+    assert len(key.read_bytes()) == sealed.KEY_BYTES
     assert not list(private_cache.rglob("key"))
-    assert cache.secret() == key.read_bytes()
+    assert sealed.secret() == key.read_bytes()
 
 
 def test_default_place_is_outside_the_working_directory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("QBANK_CACHE_DIR")
-    assert cache.default_dir() == tmp_path / "user-cache" / "qbank"
+    assert sealed.default_dir() == tmp_path / "user-cache" / "qbank"
     monkeypatch.delenv("XDG_CACHE_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    assert cache.default_dir() == tmp_path / "home" / ".cache" / "qbank"
+    assert sealed.default_dir() == tmp_path / "home" / ".cache" / "qbank"
     monkeypatch.setenv("XDG_CACHE_HOME", "relative/ignored")
-    assert cache.default_dir() == tmp_path / "home" / ".cache" / "qbank"
+    assert sealed.default_dir() == tmp_path / "home" / ".cache" / "qbank"
 
 
 def test_unusable_key_turns_the_cache_off_with_one_line(
@@ -182,7 +184,7 @@ def test_key_open_to_other_users_is_not_used(
 ) -> None:
     key = tmp_path / "user-cache" / "qbank" / "key"
     key.parent.mkdir(parents=True)
-    key.write_bytes(b"k" * cache.KEY_BYTES)
+    key.write_bytes(b"k" * sealed.KEY_BYTES)
     os.chmod(key, 0o644)
     _, record, err = _verify(tmp_path, wrong_answer)
     assert record["status"] == "wrong-answer"
@@ -191,7 +193,7 @@ def test_key_open_to_other_users_is_not_used(
 
 
 def _secret_in(folder: str) -> bytes:
-    return cache.secret(Path(folder))
+    return sealed.secret(Path(folder))
 
 
 def test_parallel_runs_agree_on_one_key(tmp_path: Path) -> None:
