@@ -1,4 +1,4 @@
-"""The commands: validate, verify, build, fetch, report merge.
+"""The commands: validate, verify, build, export, fetch, report merge.
 
 Each gathers an :class:`Outcome`, hands it to the reporters once, and turns it
 into an exit code; content problems never raise.
@@ -18,6 +18,7 @@ from generator.escape import escape
 from generator.model import Bank, Question
 from generator.publish import SITE_MARKER
 from generator.report import Outcome
+from generator.result import is_failure
 from generator.select import relevant, select
 from generator.theme import ThemeError
 from generator.verify import Verified, verify_questions
@@ -142,6 +143,34 @@ def build(args: argparse.Namespace) -> int:
     return code
 
 
+def export(args: argparse.Namespace) -> int:
+    """Validate and verify, then write the questions whose key holds as an LMS file."""
+    from generator import export as lms
+
+    if args.shard:
+        raise ConfigError("export writes one file of the bank; --shard is for validate and verify")
+    bank, questions, outcome = _validate(args, "export")
+    out = args.out or lms.default_out(bank, args.export_format)
+    lms.check_out(out, bank.root)
+    invalid = {(r.pattern, r.question) for r in outcome.results if r.status == "invalid"}
+    runnable = [q for q in questions if (q.pattern_id, q.id) not in invalid]
+    verified = verify_questions(bank, runnable, args)
+    outcome = _merge_verified(outcome, verified, runnable)
+    if verified.interrupted:
+        _finish(outcome, args)
+        print(f"nothing exported: {escape(str(out))} is unchanged", file=sys.stderr)
+        return _interrupted(verified, runnable)
+    chosen = lms.plan(bank, questions, outcome.results, allow=args.allow_unverified)
+    outcome.results = chosen.results
+    if chosen.items:
+        lms.write(chosen, args.export_format, bank, out)
+    _finish(outcome, args)
+    for line in chosen.summary(escape(str(out))):
+        print(line, file=sys.stderr)
+    broken = any(is_failure(d.status, strict=True) for d in outcome.diagnostics)
+    return 1 if chosen.refused or broken else 0
+
+
 def _theme(option: Path | None, bank: Bank) -> Path | None:
     """The theme folder (``--theme``, else ``theme:`` of bank.yaml), checked before the
     build writes or runs anything: a bank's own theme must lie inside the bank."""
@@ -199,5 +228,11 @@ def run(args: argparse.Namespace) -> int:
         return report_merge(args)
     if not Path(args.bank).exists():
         raise ToolError(f"bank not found: {args.bank}")
-    commands = {"validate": validate, "verify": verify, "build": build, "fetch": fetch}
+    commands = {
+        "validate": validate,
+        "verify": verify,
+        "build": build,
+        "export": export,
+        "fetch": fetch,
+    }
     return commands[args.command](args)
