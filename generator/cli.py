@@ -160,8 +160,8 @@ def export(args: argparse.Namespace) -> int:
         _finish(outcome, args)
         print(f"nothing exported: {escape(str(out))} is unchanged", file=sys.stderr)
         return _interrupted(verified, runnable)
-    chosen = lms.plan(bank, questions, outcome.results, allow=args.allow_unverified)
-    outcome.results = chosen.results
+    chosen = lms.plan(bank, questions, outcome, allow=args.allow_unverified)
+    outcome.results, outcome.diagnostics = chosen.results, chosen.diagnostics
     if chosen.items:
         lms.write(chosen, args.export_format, bank, out)
     _finish(outcome, args)

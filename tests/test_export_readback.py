@@ -21,11 +21,13 @@ text), a Markdown implementation other than the one qbank uses.
 from __future__ import annotations
 
 import html
+import io
 import json
 import re
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -242,6 +244,11 @@ _OUR_INLINES = re.compile(r"</?(?:code|strong|em|a)\b[^<>]*>")
 _MARKDOWN = MarkdownIt("commonmark", {"html": False})
 
 
+def visible(text: str) -> str:
+    """A bank text with the characters XML 1.0 cannot hold shown as ``\\xNN``."""
+    return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 def words(text: str) -> str:
     return " ".join(text.split())
 
@@ -263,7 +270,7 @@ def literal(fragment: str, unescaped: bool) -> str:
 
 def markdown_text(source: str) -> str:
     """What the bank's Markdown shows, by another Markdown implementation."""
-    return words("".join(parse_html(_MARKDOWN.render(source)).parts))
+    return words("".join(parse_html(_MARKDOWN.render(visible(source))).parts))
 
 
 def category_of(bank: Bank, question: Question, fmt: str) -> str:
@@ -277,7 +284,7 @@ def category_of(bank: Bank, question: Question, fmt: str) -> str:
 def assert_intact(read: list[Read], bank: Bank, fmt: str, questions: list[Question]) -> None:
     """Each question came back: name, category, prompt, code, choices in the site's order,
     key, why feedback, hint, and the worked solution."""
-    assert [r.name for r in read] == [q.title for q in questions]
+    assert [r.name for r in read] == [visible(q.title) for q in questions]
     for r, q in zip(read, questions, strict=True):
         where = f"{fmt}: {q.pattern_id}/{q.id}"
         order = display_order(q)
@@ -379,3 +386,79 @@ def test_reference_bank_reads_back_intact(fmt: str, reference_exports: dict[str,
     bank, questions = exported_questions(ROOT / "bank")
     assert len(questions) > 40
     assert_intact(READERS[fmt](reference_exports[fmt]), bank, fmt, questions)
+
+
+_TEXT2QTI_QUIZ = """\
+Quiz title: Shape
+Quiz description: The same features as a qbank question.
+
+GROUP
+pick: 1
+points per question: 1
+
+Title: One
+1.  What is 2+3?
+... The worked solution.
+- The hint.
+*a) 5
+... Right.
+b)  6
+... Wrong.
+c)  4
+
+END_GROUP
+"""
+
+
+def _skeleton(xml: bytes) -> set[str]:
+    """Every element path (local names) with its attribute names."""
+    paths: set[str] = set()
+
+    def walk(element: ET.Element, prefix: str) -> None:
+        path = f"{prefix}/{element.tag.split('}')[-1]}"
+        paths.add(f"{path}[{','.join(sorted(a.split('}')[-1] for a in element.attrib))}]")
+        for child in element:
+            walk(child, path)
+
+    walk(ET.fromstring(xml), "")
+    return paths
+
+
+def _files(package: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(package)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def test_qti_package_has_the_shape_text2qti_gives_canvas(tmp_path: Path) -> None:
+    """text2qti's packages import into Canvas: ours has its files, its item structure
+    (a group, stem, choices, scoring, the three kinds of feedback) and no element it lacks."""
+    from text2qti.config import Config
+    from text2qti.qti import QTI
+    from text2qti.quiz import Quiz
+
+    theirs = _files(QTI(Quiz(_TEXT2QTI_QUIZ, config=Config(), source_name="<shape>")).zip_bytes())
+    out = tmp_path / "q.zip"
+    assert qbank("export", HOSTILE, "--format", "qti", "--out", out).code == 0
+    ours = _files(out.read_bytes())
+
+    def layout(files: dict[str, bytes]) -> list[str]:
+        quiz = next(n.split("/")[0] for n in files if n.endswith("/assessment_meta.xml"))
+        return sorted(n.replace(quiz, "QUIZ") for n in files)
+
+    assert layout(ours) == layout(theirs)
+
+    def part(files: dict[str, bytes], kind: str) -> set[str]:
+        meta = "/assessment_meta.xml"
+        found = {
+            "manifest": [d for n, d in files.items() if n == "imsmanifest.xml"],
+            "meta": [d for n, d in files.items() if n.endswith(meta)],
+            "assessment": [
+                d for n, d in files.items() if "/" in n and n.endswith(".xml") and meta not in n
+            ],
+        }[kind]
+        assert len(found) == 1, kind
+        return _skeleton(found[0])
+
+    assert part(ours, "assessment") == part(theirs, "assessment")
+    assert part(ours, "manifest") <= part(theirs, "manifest")
+    assert part(ours, "meta") <= part(theirs, "meta")

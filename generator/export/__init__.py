@@ -14,13 +14,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from generator.errors import ConfigError, ToolError
+from generator.errors import ConfigError, Diagnostic, ToolError
 from generator.export.content import UNVERIFIED, Item, build_item
 from generator.export.gift import gift
 from generator.export.moodle import moodle_xml
 from generator.export.qti import qti_zip
 from generator.export.text import HtmlText
 from generator.model import Bank, Question
+from generator.report import Outcome
 from generator.result import QuestionResult
 
 #: Writes the items of a bank as one file of a format.
@@ -43,6 +44,8 @@ class Plan:
     items: list[Item] = field(default_factory=list)
     results: list[QuestionResult] = field(default_factory=list)
     """Every record, those not exported (or exported unverified) saying so."""
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    """The problems not already told by a record."""
     refused: int = 0
     unverified: int = 0
 
@@ -64,10 +67,15 @@ class Plan:
 
 
 def plan(
-    bank: Bank, questions: Sequence[Question], results: Sequence[QuestionResult], *, allow: bool
+    bank: Bank,
+    questions: Sequence[Question],
+    outcome: Outcome,
+    *,
+    allow: bool,
 ) -> Plan:
     """Decide, question by question, what leaves: ``ok`` always, the rest only with ``allow``
     (never ``invalid``). ``questions`` are the chosen ones, in bank order."""
+    results = outcome.results
     patterns = {p.id: p for p in bank.patterns}
     by_key = {(r.pattern, r.question): r for r in results}
     texts = HtmlText()
@@ -91,6 +99,9 @@ def plan(
         else:
             chosen.refused += 1
             chosen.results.append(replace(r, message=f"not exported: {r.message}"))
+    # A refused question's record repeats its first problem: print it once.
+    repeated = {(r.location, r.message) for r in results if r.status == "invalid"}
+    chosen.diagnostics = [d for d in outcome.diagnostics if (d.location, d.message) not in repeated]
     return chosen
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from generator.export.text import HtmlText, code_block, literal
+from generator.export.text import HtmlText, clean, code_block, literal
 from generator.model import LETTERS, Pattern, Question
 from generator.views import display_order, shows_output
 
@@ -83,20 +83,25 @@ def build_item(
         )
         for choice in (question.choices[i] for i in order)
     )
-    parts = [f"<p><strong>{UNVERIFIED} {unverified}</strong></p>"] if unverified else []
+    parts = []
+    if unverified:
+        parts.append(
+            f"<p><strong>{UNVERIFIED}</strong> qbank could not verify the answer key of this "
+            f"question ({unverified}).</p>"
+        )
     parts.append(texts.block(fill(question.prompt)))
     if question.code:
         parts.append(code_block(question.code, question.language))
-    name = fill(question.title)
+    name = clean(fill(question.title))
     return Item(
         ident=f"{question.pattern_id}/{question.id}",
         name=f"{UNVERIFIED} {name}" if unverified else name,
-        category=(pattern.topic, pattern.title),
+        category=(clean(pattern.topic), clean(pattern.title)),
         text="\n".join(parts),
         choices=choices,
         hint=texts.block(fill(question.hint)) if question.hint else None,
         feedback=_solution(question, texts, fill),
-        tags=pattern.tags,
+        tags=tuple(clean(tag) for tag in pattern.tags),
         unverified=unverified,
     )
 

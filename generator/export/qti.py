@@ -206,6 +206,7 @@ def qti_zip(items: Sequence[Item], title: str, name: str) -> bytes:
     quiz = ident("assessment", name)
     files = {
         "imsmanifest.xml": _xml(_manifest(quiz)),
+        "non_cc_assessments/": b"",  # as in Canvas's own exports (and text2qti's)
         f"{quiz}/{quiz}.xml": _xml(_assessment(items, title, quiz)),
         f"{quiz}/assessment_meta.xml": _xml(_meta(items, title, quiz)),
     }
