@@ -190,3 +190,17 @@ def test_other_commands_keep_their_report_format(tmp_path: Path) -> None:
     run = qbank("verify", sample("verified-ok.yaml"), "--format", "json")
     assert run.code == 0
     assert json.loads(run.out)["command"] == "verify"
+
+
+def test_gift_escapes_its_control_characters() -> None:
+    from generator.export.gift import escape
+
+    assert escape("a~b=c#d{e}f:g\\h\ni") == "a\\~b\\=c\\#d\\{e\\}f\\:g\\\\h\\ni"
+
+
+def test_category_names_keep_their_slashes() -> None:
+    """Moodle splits a category path at single slashes; a slash in a name is doubled."""
+    from generator.export.content import category_path
+
+    assert category_path("CV / ML", "Pre-trained") == "$course$/CV // ML/Pre-trained"
+    assert category_path("Topic", "/root/") == "$course$/Topic/ //root// "

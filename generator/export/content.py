@@ -51,6 +51,11 @@ class Item:
     unverified: str | None = None
     """The status of a question exported with --allow-unverified, else None."""
 
+    @property
+    def hint_note(self) -> str:
+        """The hint as a feedback paragraph, for formats without hints ("" when none)."""
+        return f"<p><strong>Hint:</strong></p>\n{self.hint}" if self.hint else ""
+
 
 def category_path(topic: str, pattern: str) -> str:
     """``$course$/Topic/Pattern`` as Moodle reads it: a ``/`` inside a name doubled."""

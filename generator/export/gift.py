@@ -51,8 +51,7 @@ def _question(item: Item) -> list[str]:
         if choice.feedback:
             line += "#" + _html(choice.feedback)
         lines.append(line)
-    hint = f"<p><strong>Hint:</strong></p>\n{item.hint}" if item.hint else ""
-    feedback = "\n".join(part for part in (hint, item.feedback) if part)
+    feedback = "\n".join(part for part in (item.hint_note, item.feedback) if part)
     if feedback:
         lines.append("\t####" + _html(feedback))
     lines.append("}")

@@ -17,6 +17,7 @@ import zipfile
 from collections.abc import Sequence
 
 from generator.export.content import Item
+from generator.export.text import clean
 
 _QTI = {
     "xmlns": "http://www.imsglobal.org/xsd/ims_qtiasiv1p2",
@@ -113,7 +114,7 @@ def _item(section: ET.Element, item: Item) -> None:
     key = next(c for c, choice in zip(choices, item.choices, strict=True) if choice.correct)
     _sub(_condition(processing, key, last=True), "setvar", "100", action="Set", varname="SCORE")
     if item.hint:
-        feedbacks["general_incorrect_fb"] = f"<p><strong>Hint:</strong></p>\n{item.hint}"
+        feedbacks["general_incorrect_fb"] = item.hint_note
         _show(_condition(processing, None), "general_incorrect_fb")
     for link, html in feedbacks.items():
         _material(_sub(_sub(element, "itemfeedback", ident=link), "flow_mat"), html)
@@ -204,6 +205,7 @@ def qti_zip(items: Sequence[Item], title: str, name: str) -> bytes:
     ``title`` names the quiz; ``name`` (the bank's) makes its identifier.
     """
     quiz = ident("assessment", name)
+    title = clean(title)
     files = {
         "imsmanifest.xml": _xml(_manifest(quiz)),
         "non_cc_assessments/": b"",  # as in Canvas's own exports (and text2qti's)
