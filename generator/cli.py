@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from generator import report, theme
@@ -160,8 +161,9 @@ def export(args: argparse.Namespace) -> int:
         _finish(outcome, args)
         print(f"nothing exported: {escape(str(out))} is unchanged", file=sys.stderr)
         return _interrupted(verified, runnable)
-    chosen = lms.plan(bank, questions, outcome, allow=args.allow_unverified)
-    outcome.results, outcome.diagnostics = chosen.results, chosen.diagnostics
+    found = (outcome.results, outcome.diagnostics)
+    chosen = lms.plan(bank, questions, *found, allow=args.allow_unverified)
+    outcome = replace(outcome, results=chosen.results, diagnostics=chosen.diagnostics)
     if chosen.items:
         lms.write(chosen, args.export_format, bank, out)
     _finish(outcome, args)

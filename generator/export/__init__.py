@@ -21,7 +21,6 @@ from generator.export.moodle import moodle_xml
 from generator.export.qti import qti_zip
 from generator.export.text import HtmlText
 from generator.model import Bank, Question
-from generator.report import Outcome
 from generator.result import QuestionResult
 
 #: Writes the items of a bank as one file of a format.
@@ -69,13 +68,14 @@ class Plan:
 def plan(
     bank: Bank,
     questions: Sequence[Question],
-    outcome: Outcome,
+    results: Sequence[QuestionResult],
+    diagnostics: Sequence[Diagnostic],
     *,
     allow: bool,
 ) -> Plan:
     """Decide, question by question, what leaves: ``ok`` always, the rest only with ``allow``
-    (never ``invalid``). ``questions`` are the chosen ones, in bank order."""
-    results = outcome.results
+    (never ``invalid``). ``questions`` are the chosen ones, in bank order; ``results`` and
+    ``diagnostics`` what validate and verify found."""
     patterns = {p.id: p for p in bank.patterns}
     by_key = {(r.pattern, r.question): r for r in results}
     texts = HtmlText()
@@ -101,7 +101,7 @@ def plan(
             chosen.results.append(replace(r, message=f"not exported: {r.message}"))
     # A refused question's record repeats its first problem: print it once.
     repeated = {(r.location, r.message) for r in results if r.status == "invalid"}
-    chosen.diagnostics = [d for d in outcome.diagnostics if (d.location, d.message) not in repeated]
+    chosen.diagnostics = [d for d in diagnostics if (d.location, d.message) not in repeated]
     return chosen
 
 
