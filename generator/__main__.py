@@ -75,16 +75,18 @@ def parser() -> argparse.ArgumentParser:
     common.add_argument("--shard", type=_shard, metavar="K/N", help="run the K-th of N slices")
     common.add_argument("--report", type=Path, metavar="FILE", help="write the JSON report")
     common.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML")
-    common.add_argument("--format", choices=("text", "json", "github"), default="text")
+    # Apart, as export's --format names the file format instead.
+    output = argparse.ArgumentParser(add_help=False)
+    output.add_argument("--format", choices=("text", "json", "github"), default="text")
 
     top = argparse.ArgumentParser(
         prog="qbank", description="Validate, verify and render quiz question banks."
     )
     top.add_argument("--version", action="version", version=f"qbank {__version__}")
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands.add_parser("validate", parents=[common], help="schema + lint, no execution")
+    commands.add_parser("validate", parents=[common, output], help="schema + lint, no execution")
     verify = commands.add_parser(
-        "verify", parents=[common], help="validate, then run and check every snippet"
+        "verify", parents=[common, output], help="validate, then run and check every snippet"
     )
     verify.add_argument(
         "--accept",
@@ -95,12 +97,31 @@ def parser() -> argparse.ArgumentParser:
     verify.add_argument(
         "--dry-run", action="store_true", help="with --accept: print the change, write nothing"
     )
-    build = commands.add_parser("build", parents=[common], help="validate, verify, render the site")
+    build = commands.add_parser(
+        "build", parents=[common, output], help="validate, verify, render the site"
+    )
     build.add_argument("--out", type=Path, default=Path("site"), help="site folder")
     build.add_argument("--theme", type=Path, help="folder of templates overriding the defaults")
-    commands.add_parser("fetch", parents=[common], help="download declared resources")
+    export = commands.add_parser(
+        "export",
+        parents=[common],
+        help="validate, verify, write the verified questions for an LMS",
+    )
+    export.add_argument(
+        "--format", dest="export_format", choices=("moodle", "gift", "qti"), required=True
+    )
+    export.add_argument(
+        "--out", type=Path, help="file to write (default: <bank>-moodle.xml, -gift.txt, -qti.zip)"
+    )
+    export.add_argument(
+        "--allow-unverified",
+        action="store_true",
+        help="also export questions whose key is not verified, marked [unverified]",
+    )
+    export.set_defaults(format="text")
+    commands.add_parser("fetch", parents=[common, output], help="download declared resources")
     serve = commands.add_parser(
-        "serve", parents=[common], help="build, serve on 127.0.0.1, rebuild on save"
+        "serve", parents=[common, output], help="build, serve on 127.0.0.1, rebuild on save"
     )
     serve.add_argument("--port", type=int, default=8000, help="port (0: any free one)")
     serve.add_argument("--host", default="127.0.0.1", help="interface (default: this machine only)")

@@ -1,4 +1,4 @@
-"""The commands: validate, verify, build, fetch, report merge.
+"""The commands: validate, verify, build, export, fetch, report merge.
 
 Each runs its stages, hands the :class:`Outcome` to the reporters once, and turns
 it into an exit code; content problems never raise.
@@ -17,7 +17,7 @@ from generator.build import build as build_site
 from generator.errors import ConfigError, Diagnostic, ToolError
 from generator.escape import escape
 from generator.options import Options
-from generator.result import Outcome
+from generator.result import Outcome, is_failure
 
 #: Exit code after Ctrl-C, as a shell reports a process ended by SIGINT.
 INTERRUPTED = 130
@@ -111,6 +111,36 @@ def build_command(args: argparse.Namespace) -> int:
     return _interrupted(built.not_verified) if built.interrupted else code
 
 
+def export_command(args: argparse.Namespace) -> int:
+    """Validate and verify, then write the questions whose key holds as an LMS file."""
+    from generator import export as lms
+
+    if args.shard:
+        raise ConfigError("export writes one file of the bank; --shard is for validate and verify")
+    options = Options.from_args(args)
+    checked = validate.check(options, "export")
+    bank = checked.bank
+    out = args.out or lms.default_out(bank, args.export_format)
+    lms.check_out(out, bank.root)
+    runnable = checked.runnable()
+    verified = verify.verify_questions(bank, runnable, options)
+    outcome = verify.apply(checked.outcome, verified, runnable)
+    if verified.interrupted:
+        _finish(outcome, args)
+        print(f"nothing exported: {escape(str(out))} is unchanged", file=sys.stderr)
+        return _interrupted(verify.not_verified(verified, runnable))
+    found = (outcome.results, outcome.diagnostics)
+    chosen = lms.plan(bank, checked.questions, *found, allow=args.allow_unverified)
+    outcome = replace(outcome, results=chosen.results, diagnostics=chosen.diagnostics)
+    if chosen.items:
+        lms.write(chosen, args.export_format, bank, out)
+    _finish(outcome, args)
+    for line in chosen.summary(escape(str(out))):
+        print(line, file=sys.stderr)
+    broken = any(is_failure(d.status, strict=True) for d in outcome.diagnostics)
+    return 1 if chosen.refused or broken else 0
+
+
 def fetch_command(args: argparse.Namespace) -> int:
     """Download declared resources that are missing from the local cache."""
     from generator.verify.resources import fetch_missing
@@ -145,6 +175,7 @@ COMMANDS = {
     "build": build_command,
     "fetch": fetch_command,
     "serve": serve_command,
+    "export": export_command,
 }
 
 
