@@ -35,6 +35,11 @@ class Location:
     def __str__(self) -> str:
         return f"{escape(self.file)}:{self.line}:{self.column}"
 
+    def __reduce__(self) -> tuple[type[Location], tuple[str, int, int]]:
+        # A bank's worth of positions is pickled (validate's memo): rebuild each one from
+        # its three values, not through the slots dataclass's generic state.
+        return (Location, (self.file, self.line, self.column))
+
 
 @dataclass(frozen=True)
 class Diagnostic:

@@ -35,21 +35,24 @@ class Fields:
     so a message can point at a key or a value without going back to the document."""
 
     at: Location
-    """The mapping itself."""
-    keys: tuple[tuple[str, Location], ...] = ()
-    values: tuple[tuple[str, Location], ...] = ()
+    """The mapping itself (its file is every field's file)."""
+    keys: tuple[tuple[str, int, int], ...] = ()
+    """(name, line, column) of each key: plain values, cheap to keep for a whole bank."""
+    values: tuple[tuple[str, int, int], ...] = ()
 
     def has(self, name: str) -> bool:
         """Whether the author wrote key ``name``."""
-        return any(key == name for key, _ in self.keys)
+        return any(key == name for key, _, _ in self.keys)
 
     def key(self, name: str) -> Location:
         """Where key ``name`` was written, else where the mapping starts."""
-        return next((where for key, where in self.keys if key == name), self.at)
+        found = next((where for where in self.keys if where[0] == name), None)
+        return Location(self.at.file, found[1], found[2]) if found else self.at
 
     def value(self, name: str) -> Location:
         """Where the value of ``name`` was written, else its key, else the mapping."""
-        return next((where for key, where in self.values if key == name), self.key(name))
+        found = next((where for where in self.values if where[0] == name), None)
+        return Location(self.at.file, found[1], found[2]) if found else self.key(name)
 
 
 #: Fields of an object made in code rather than read from a file (tests, generated banks).

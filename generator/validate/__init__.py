@@ -15,6 +15,7 @@ from generator.result import Outcome
 from generator.validate import lint, parse, schema
 from generator.validate.discover import bank_root, discover, display_path, settings_file
 from generator.validate.loader import Document, load_file, question_name
+from generator.validate.memo import FileCheck, Memo
 from generator.validate.records import records
 from generator.validate.selection import relevant, select
 
@@ -50,10 +51,11 @@ def resolve_python(value: str, bank_root: Path) -> Path | None:
     return next((c.absolute() for c in candidates if c.is_file()), None)
 
 
-def load_bank(given: Path) -> tuple[Bank, list[Diagnostic]]:
+def load_bank(given: Path, *, remember: bool = True) -> tuple[Bank, list[Diagnostic]]:
     """Every pattern that is valid on its own, and every problem found on the way.
 
     ``given`` is a bank folder or one pattern file of a bank (``<bank>/<topic>/<id>.yaml``).
+    With ``remember``, a file unchanged since the last run is not read again (:mod:`.memo`).
     """
     root = bank_root(given)
     settings_path, problems = settings_file(root)
@@ -65,31 +67,43 @@ def load_bank(given: Path) -> tuple[Bank, list[Diagnostic]]:
         files = discover(root, settings.theme)
         paths = files.patterns
         problems += files.problems
+    placement = given.is_dir()
+    memo = Memo.open(root) if remember else Memo()
+    context = Memo.context(settings, placement)
     loaded: list[Pattern] = []
     unloaded: list[QuestionRef] = []
-    # One file at a time, and its document dropped once linted: a large bank never
-    # holds every file's positions at once.
     for path in paths:
-        doc, yaml_problems = load_file(path, display_path(path))
-        problems += yaml_problems
-        if doc is None:
-            continue
-        split = _schema_problems(doc, "pattern", yaml_problems)
-        problems += [problem for _, problem in split]
-        broken = frozenset(i for i, _ in split if i is not None)
-        if yaml_problems or any(i is None for i, _ in split):
-            unloaded += _refs(doc)  # the file's own keys are broken: none of it is used
-            continue
-        # Questions that break the schema are left out; the rest is linted and run.
-        pattern = parse.pattern_from(doc, lint.topic_slug(path), settings, broken)
-        problems += lint.lint_pattern(pattern, doc, placement=given.is_dir())
-        loaded.append(pattern)
-        unloaded += _refs(doc, broken)
+        display = display_path(path)
+        checked = memo.get(path, f"{context}|{display}")
+        if checked is None:
+            checked = _check_file(path, display, settings, placement)
+            memo.put(path, f"{context}|{display}", checked)
+        problems += checked.problems
+        if checked.pattern is not None:
+            loaded.append(checked.pattern)
+        unloaded += checked.unloaded
+    memo.save()
     problems += lint.lint_bank(loaded, unloaded)
     # A value echoed in a message must not start a line of its own on any output.
     problems = [problem.one_line() for problem in problems]
     problems.sort(key=lambda d: (d.location.file, d.location.line, d.location.column))
     return Bank(root, settings, tuple(loaded), tuple(unloaded)), problems
+
+
+def _check_file(path: Path, display: str, settings: Settings, placement: bool) -> FileCheck:
+    """Load, schema-check, parse and lint one pattern file; its document is dropped after."""
+    doc, yaml_problems = load_file(path, display)
+    if doc is None:
+        return FileCheck(None, tuple(yaml_problems), ())
+    split = _schema_problems(doc, "pattern", yaml_problems)
+    problems = [*yaml_problems, *(problem for _, problem in split)]
+    broken = frozenset(i for i, _ in split if i is not None)
+    if yaml_problems or any(i is None for i, _ in split):
+        return FileCheck(None, tuple(problems), tuple(_refs(doc)))  # the file's own keys broke
+    # Questions that break the schema are left out; the rest is linted and run.
+    pattern = parse.pattern_from(doc, lint.topic_slug(path), settings, broken)
+    problems += lint.lint_pattern(pattern, doc, placement=placement)
+    return FileCheck(pattern, tuple(problems), tuple(_refs(doc, broken)))
 
 
 def _schema_problems(
@@ -131,7 +145,7 @@ class Checked:
 
 def check(options: Options, command: str) -> Checked:
     """The validate stage: load and check the bank (no code runs), keep what was chosen."""
-    bank, diagnostics = load_bank(options.bank)
+    bank, diagnostics = load_bank(options.bank, remember=not options.no_cache)
     unreadable = any(d.pattern is None for d in diagnostics)
     chosen = select(bank.refs(), list(options.only), options.shard, unreadable=unreadable)
     questions = [q for q in bank.questions() if (q.pattern_id, q.id) in chosen]

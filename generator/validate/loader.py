@@ -68,13 +68,14 @@ class Document:
 
     def fields(self, path: NodePath) -> Fields:
         """Where the keys and values of the mapping at ``path`` were written."""
-        keys = tuple((name, self.keys[(*path, name)]) for name in self._names(path))
-        values = tuple(
-            (name, self.values[(*path, name)])
-            for name in self._names(path)
-            if (*path, name) in self.values
-        )
-        return Fields(self.at(path), keys, values)
+        keys, values = [], []
+        for name in self._names(path):
+            key = self.keys[(*path, name)]
+            keys.append((name, key.line, key.column))
+            value = self.values.get((*path, name))
+            if value is not None:
+                values.append((name, value.line, value.column))
+        return Fields(self.at(path), tuple(keys), tuple(values))
 
     def _names(self, path: NodePath) -> list[str]:
         """The keys of the mapping at ``path``, in file order (an index built once)."""

@@ -1,0 +1,115 @@
+"""What checking each pattern file gave last time, so an unchanged file is not read again.
+
+Keyed by the file's content (a size and mtime match first, then its SHA-256), the
+bank's settings, how the file was given and the qbank version. Kept as one pickle
+per bank in the user's cache, sealed with the user's secret (:mod:`generator.sealed`):
+a file a bank could plant is never unpickled.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from generator import __version__, sealed
+from generator.errors import Diagnostic
+from generator.model import Pattern, QuestionRef, Settings
+
+#: A memo larger than this is not read (a bank of 50,000 questions needs about 60 MB).
+MAX_BYTES = 512 << 20
+
+
+@dataclass(frozen=True)
+class FileCheck:
+    """One file's pattern (None when unusable), its own problems, and questions it could
+    not load (they still get records)."""
+
+    pattern: Pattern | None
+    problems: tuple[Diagnostic, ...]
+    unloaded: tuple[QuestionRef, ...]
+
+
+@dataclass
+class _Entry:
+    size: int
+    mtime_ns: int
+    digest: str
+    context: str
+    checked: FileCheck
+
+
+@dataclass
+class Memo:
+    """FileCheck files of one bank, read from and written back to the user's cache."""
+
+    path: Path | None = None
+    key: bytes = b""
+    entries: dict[str, _Entry] = field(default_factory=dict)
+    used: set[str] = field(default_factory=set)
+    changed: bool = False
+
+    @classmethod
+    def open(cls, bank_root: Path) -> Memo:
+        """The memo of ``bank_root`` (empty, and never saved, when the cache is off)."""
+        try:
+            key = sealed.secret()
+        except (sealed.CacheKeyError, RuntimeError):
+            return cls()
+        name = hashlib.sha256(os.fsencode(bank_root.resolve())).hexdigest()[:32]
+        path = sealed.default_dir() / "checked" / f"{name}.pickle"
+        memo = cls(path, key)
+        data = sealed.read(path, MAX_BYTES)
+        body = sealed.unseal(key, data) if data is not None else None
+        if body is not None:
+            try:
+                entries = pickle.loads(body)  # sealed with the user's secret: qbank wrote it
+            except Exception:  # an older qbank's classes: start afresh
+                entries = {}
+            if isinstance(entries, dict):
+                memo.entries = entries
+        return memo
+
+    @staticmethod
+    def context(settings: Settings, placement: bool) -> str:
+        """What else a file's check depends on: settings, placement rules, qbank version."""
+        return f"{__version__}|{placement}|{settings!r}"
+
+    def get(self, path: Path, context: str) -> FileCheck | None:
+        """The memo of ``path`` if its content and context are unchanged, else None."""
+        entry = self.entries.get(str(path))
+        self.used.add(str(path))
+        try:
+            info = path.stat()
+            if entry is None or entry.context != context or info.st_size != entry.size:
+                return None
+            if entry.mtime_ns != info.st_mtime_ns:  # touched: is it the same text?
+                if hashlib.sha256(path.read_bytes()).hexdigest() != entry.digest:
+                    return None
+                entry.mtime_ns = info.st_mtime_ns
+                self.changed = True
+        except OSError:
+            return None
+        return entry.checked
+
+    def put(self, path: Path, context: str, checked: FileCheck) -> None:
+        """Remember a file's check (by what it holds now)."""
+        try:
+            info = path.stat()
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            return
+        self.entries[str(path)] = _Entry(info.st_size, info.st_mtime_ns, digest, context, checked)
+        self.changed = True
+
+    def save(self) -> None:
+        """Write the memo back (files no longer in the bank are dropped)."""
+        stale = set(self.entries) - self.used
+        for name in stale:
+            del self.entries[name]
+        if self.path is None or not (self.changed or stale):
+            return
+        body = pickle.dumps(self.entries, protocol=pickle.HIGHEST_PROTOCOL)
+        sealed.write(self.path, sealed.seal(self.key, body))
