@@ -141,3 +141,24 @@ def test_memory_stays_flat_when_runs_print_a_lot(tmp_path: Path) -> None:
     # 200 MB of output went through; what Python holds at its peak is a small part of it
     # (memory the allocator keeps after a free is not counted: that is not qbank's doing).
     assert peak_mb < 60, peak_mb
+
+
+def test_all_cached_needs_no_sandbox_and_a_change_does(tmp_path: Path) -> None:
+    """With every run cached (and the interpreter's probe remembered), verify starts no
+    sandbox: it passes even where bubblewrap cannot be found; a changed snippet needs one."""
+    bank = tmp_path / "verified-ok.yaml"
+    bank.write_text(sample("verified-ok.yaml").read_text())
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    argv = [str(PYTHON), "-m", "generator", "verify", str(bank)]
+    first = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
+    assert first.returncode == 0, first.stderr
+    no_bwrap = tmp_path / "bin"
+    no_bwrap.mkdir()
+    blind = {**env, "PATH": str(no_bwrap)}  # no bwrap to be found
+    second = subprocess.run(argv, capture_output=True, text=True, env=blind, check=False)
+    assert second.returncode == 0, second.stderr
+    assert "5 ok (5 from cache)" in second.stdout
+    bank.write_text(bank.read_text().replace("print(sum(range(5)))", "print(sum(range(4)) + 4)"))
+    third = subprocess.run(argv, capture_output=True, text=True, env=blind, check=False)
+    assert third.returncode == 2
+    assert "bubblewrap (bwrap) is not installed" in third.stderr

@@ -3,6 +3,7 @@ result per executed question, merged into the validation records."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
@@ -12,11 +13,19 @@ from generator.model import Bank, Question
 from generator.options import Options
 from generator.report.progress import Progress
 from generator.result import Environment, Outcome, QuestionResult
-from generator.sandbox import Limits, RunResult, Sandbox
+from generator.sandbox import ISOLATION, Limits, RunResult, Sandbox, cgroup
 from generator.verify import cache as results_cache
 from generator.verify import checks, resources
 from generator.verify.limits import Caps
-from generator.verify.runtime import environment, interpreter, missing, probe
+from generator.verify.runtime import (
+    Runtime,
+    environment,
+    interpreter,
+    missing,
+    probe,
+    remember,
+    remembered,
+)
 from generator.verify.snippet import FILENAME, Snippet
 
 #: Requirements whose warm server takes seconds to start.
@@ -45,7 +54,11 @@ class _Pending:
 
 
 def verify_questions(bank: Bank, questions: list[Question], options: Options) -> Verified:
-    """Run every executed question (or reuse its cached runs) and judge it."""
+    """Run every executed question (or reuse its cached runs) and judge it.
+
+    The sandbox starts only when something must run: the interpreter's probe is
+    remembered until its installed packages change, and cached runs need no sandbox.
+    """
     executed = [s for s in map(Snippet.of, questions) if s is not None]
     if not executed:
         return Verified([], "")
@@ -53,38 +66,63 @@ def verify_questions(bank: Bank, questions: list[Question], options: Options) ->
     python = interpreter(bank)
     keras = resources.keras_models()
     store = None if options.no_cache else results_cache.open_default()
+    wanted = {name for s in executed for name in s.verify.requires}
+    with contextlib.ExitStack() as stack:
+
+        def sandbox() -> Sandbox:
+            models = keras if keras.is_dir() else None
+            return stack.enter_context(Sandbox(python, keras_models=models, jobs=options.jobs))
+
+        box: Sandbox | None = None
+        runtime = remembered(python, wanted) if store is not None else None
+        if runtime is None:
+            box = sandbox()
+            runtime = probe(box, python, wanted)
+            remember(runtime, wanted)
+        results, pending = _from_cache(executed, caps, runtime, python, store)
+        interrupted = False
+        if pending:
+            box = box or sandbox()
+            interrupted = _run_all(box, pending, options.jobs, store, results)
+    done = [results[s.question.id] for s in executed if s.question.id in results]
+    return Verified(done, ISOLATION, caps.report(cgroup.available()), interrupted)
+
+
+def _from_cache(
+    executed: list[Snippet],
+    caps: Caps,
+    runtime: Runtime,
+    python: str,
+    store: results_cache.Cache | None,
+) -> tuple[dict[str, QuestionResult], list[_Pending]]:
+    """The results that need no run (cached, or missing a requirement), and what must run."""
     results: dict[str, QuestionResult] = {}
     pending: list[_Pending] = []
-    models = keras if keras.is_dir() else None
-    with Sandbox(python, keras_models=models, jobs=options.jobs) as box:
-        runtime = probe(box, python, {name for s in executed for name in s.verify.requires})
-        versions = {name: version or "" for name, version in runtime.modules.items()}
-        for asked in executed:
-            snippet, capped = caps.apply(asked)
-            q = snippet.question
-            env = environment(snippet, runtime, box.isolation)
-            why = missing(snippet, runtime)
-            if why is not None:
-                results[q.id] = _result(
-                    q,
-                    location=snippet.verify.location,
-                    status="missing-requirement",
-                    message=why,
-                    environment=env,
-                )
+    versions = {name: version or "" for name, version in runtime.modules.items()}
+    for asked in executed:
+        snippet, capped = caps.apply(asked)
+        q = snippet.question
+        env = environment(snippet, runtime, ISOLATION)
+        why = missing(snippet, runtime)
+        if why is not None:
+            results[q.id] = _result(
+                q,
+                location=snippet.verify.location,
+                status="missing-requirement",
+                message=why,
+                environment=env,
+            )
+            continue
+        digest = None
+        if store is not None:
+            hashes = {name: resources.digest(name) for name in snippet.verify.resources}
+            digest = results_cache.key(snippet, f"{python} {runtime.version}", versions, hashes)
+            runs = store.get(digest)
+            if runs is not None:
+                results[q.id] = _judged(snippet, runs, env, cached=True, capped=capped)
                 continue
-            digest = None
-            if store is not None:
-                hashes = {name: resources.digest(name) for name in snippet.verify.resources}
-                digest = results_cache.key(snippet, f"{python} {runtime.version}", versions, hashes)
-                runs = store.get(digest)
-                if runs is not None:
-                    results[q.id] = _judged(snippet, runs, env, cached=True, capped=capped)
-                    continue
-            pending.append(_Pending(snippet, digest, env, capped))
-        interrupted = _run_all(box, pending, options.jobs, store, results) if pending else False
-    done = [results[s.question.id] for s in executed if s.question.id in results]
-    return Verified(done, box.isolation, caps.report(box.confined), interrupted)
+        pending.append(_Pending(snippet, digest, env, capped))
+    return results, pending
 
 
 def apply(outcome: Outcome, verified: Verified, ran: list[Question]) -> Outcome:

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import glob
+import hashlib
 import json
+import os
 import sys
 from dataclasses import dataclass
+from typing import Any
 
-from generator.errors import ToolError
+from generator import sealed
+from generator.errors import SandboxError, ToolError
 from generator.model import Bank
 from generator.result import Environment
 from generator.sandbox import Limits, Sandbox
+from generator.sandbox import interpreter as installation
 from generator.validate import resolve_python
 from generator.verify import resources
 from generator.verify.snippet import Snippet
@@ -99,3 +105,52 @@ def missing(snippet: Snippet, runtime: Runtime) -> str | None:
             "run `qbank fetch` where a network is available"
         )
     return None
+
+
+def _fingerprint(python: str, modules: set[str]) -> str | None:
+    """What the probe's answer depends on: the interpreter file and its installed
+    packages (a site-packages folder's mtime moves with every install); None if unknown."""
+    try:
+        parts = [python, *sorted(modules)]
+        real = os.path.realpath(python)
+        info = os.stat(real)
+        parts.append(f"{real}:{info.st_size}:{info.st_mtime_ns}")
+        for prefix in installation.prefixes(python):
+            for folder in sorted(glob.glob(f"{prefix}/lib*/python3*/site-packages")):
+                parts.append(f"{folder}:{os.stat(folder).st_mtime_ns}")
+    except (OSError, SandboxError):
+        return None
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+def remembered(python: str, modules: set[str]) -> Runtime | None:
+    """What a probe of this interpreter said last time, if nothing installed has changed."""
+    digest = _fingerprint(python, modules)
+    if digest is None:
+        return None
+    try:
+        key = sealed.secret()
+    except (sealed.CacheKeyError, RuntimeError):
+        return None
+    data = sealed.read(sealed.default_dir() / "probes" / f"{digest}.json", 1 << 20)
+    body = sealed.unseal(key, data) if data is not None else None
+    try:
+        found: Any = json.loads(body) if body is not None else None
+        modules_found = {
+            str(k): (None if v is None else str(v)) for k, v in found["modules"].items()
+        }
+        return Runtime(python, str(found["python"]), modules_found)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def remember(runtime: Runtime, modules: set[str]) -> None:
+    """Keep a probe's answer for :func:`remembered`."""
+    digest = _fingerprint(runtime.python, modules)
+    try:
+        key = sealed.secret()
+    except (sealed.CacheKeyError, RuntimeError):
+        return
+    if digest is not None:
+        body = json.dumps({"python": runtime.version, "modules": runtime.modules}).encode()
+        sealed.write(sealed.default_dir() / "probes" / f"{digest}.json", sealed.seal(key, body))
