@@ -454,4 +454,4 @@ def test_closed_stdout_keeps_the_report(tmp_path: Path) -> None:
     )
     assert "Traceback" not in done.stderr
     bank, _ = load_bank(ROOT / "bank")
-    assert json.loads(report.read_text())["summary"]["questions"] == len(bank.questions())
+    assert json.loads(report.read_text())["summary"]["questions"] == len(list(bank.questions()))
