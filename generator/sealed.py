@@ -19,6 +19,9 @@ import stat
 import tempfile
 from pathlib import Path
 
+from generator.atomic import replace_file
+from generator.errors import ToolError
+
 #: Bumped when what is stored changes, so old files are not misread.
 CACHE_FORMAT = 3
 #: Length of the secret that keys the MACs.
@@ -125,13 +128,5 @@ def read(path: Path, max_bytes: int) -> bytes | None:
 
 def write(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically; a cache that cannot be written is skipped."""
-    tmp = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except OSError:
-        if tmp is not None and os.path.exists(tmp):
-            os.unlink(tmp)
+    with contextlib.suppress(ToolError):
+        replace_file(path, data, mode=0o600)

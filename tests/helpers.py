@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,3 +69,18 @@ def sample(name: str) -> Path:
     path = SAMPLES / name
     assert path.exists(), f"no sample {name}"
     return path
+
+
+def processes(match: Callable[[str, bytes], bool]) -> list[int]:
+    """Pids of the running processes whose ``/proc`` status text and command line match."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                status = Path(f"/proc/{entry}/status").read_text()
+                cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if match(status, cmdline):
+                found.append(int(entry))
+    return found

@@ -21,6 +21,7 @@ import pytest
 
 from generator.errors import SandboxError
 from generator.sandbox import Limits, RunResult, Sandbox, cgroup, detect_isolation, jail
+from tests.helpers import processes
 
 PYTHON = str(Path(sys.prefix) / "bin" / "python")
 PROJECT = Path(__file__).resolve().parent.parent
@@ -47,16 +48,7 @@ def run(box: Sandbox, code: str, limits: Limits = FAST, **kwargs: object) -> Run
 
 def processes_with(marker: str) -> list[int]:
     """Host pids whose command line contains ``marker``."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
-            except OSError:
-                continue
-            if marker.encode() in cmdline:
-                found.append(int(entry))
-    return found
+    return processes(lambda _status, cmdline: marker.encode() in cmdline)
 
 
 def test_isolation_is_bwrap(sandbox: Sandbox) -> None:

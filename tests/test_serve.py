@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
-from tests.helpers import ROOT, sample
+from tests.helpers import ROOT, processes, sample
 from tests.site_helpers import CHROMIUM, CHROMIUM_ARGS
 
 PYTHON = Path(sys.prefix) / "bin" / "python"
@@ -142,13 +142,4 @@ def test_ctrl_c_stops_it_cleanly(served: Served) -> None:
 
 def _children_of(pid: int) -> list[int]:
     """Processes still running whose parent was the server."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                status = Path(f"/proc/{entry}/status").read_text()
-            except OSError:
-                continue
-            if f"\nPPid:\t{pid}\n" in status:
-                found.append(int(entry))
-    return found
+    return processes(lambda status, _cmdline: f"\nPPid:\t{pid}\n" in status)

@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.helpers import ROOT, qbank, sample
+from tests.helpers import ROOT, processes, qbank, sample
 
 PYTHON = Path(sys.prefix) / "bin" / "python"
 
@@ -86,16 +86,7 @@ def test_ctrl_c_stops_at_once_kills_every_snippet_and_reports_what_finished(
 
 def _sleepers() -> list[int]:
     """The `sleep 100.4242` processes of the snippets of tests/samples/sleeps.yaml."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
-            except OSError:
-                continue
-            if cmdline == b"sleep\x00100.4242\x00":
-                found.append(int(entry))
-    return found
+    return processes(lambda _status, cmdline: cmdline == b"sleep\x00100.4242\x00")
 
 
 def test_memory_stays_flat_when_runs_print_a_lot(tmp_path: Path) -> None:

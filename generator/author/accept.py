@@ -9,12 +9,11 @@ blank lines stay as they were.
 from __future__ import annotations
 
 import difflib
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.atomic import replace_file
 from generator.author import splice
 from generator.errors import Diagnostic, Location, ToolError
 from generator.model import LETTERS, Question
@@ -152,12 +151,4 @@ def save(change: Written) -> None:
     """Write the new text in one swap, keeping the file's mode and byte-order mark."""
     bom = "\ufeff" if change.path.read_bytes().startswith(b"\xef\xbb\xbf") else ""
     mode = change.path.stat().st_mode & 0o7777
-    fd, tmp = tempfile.mkstemp(dir=change.path.parent, prefix=f".{change.path.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-            out.write(bom + change.after)
-        os.chmod(tmp, mode)
-        os.replace(tmp, change.path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    replace_file(change.path, (bom + change.after).encode("utf-8"), mode=mode)

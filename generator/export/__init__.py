@@ -8,12 +8,11 @@ question is never exported, as it may not even have a single key.
 
 from __future__ import annotations
 
-import contextlib
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from generator.atomic import replace_file
 from generator.errors import ConfigError, Diagnostic, ToolError
 from generator.export.content import UNVERIFIED, Item, build_item
 from generator.export.gift import gift
@@ -131,20 +130,4 @@ def check_out(out: Path, bank_root: Path) -> None:
 
 def write(chosen: Plan, fmt: str, bank: Bank, out: Path) -> None:
     """Write the export in one swap: a failed write leaves ``out`` as it was."""
-    data = WRITERS[fmt](chosen.items, bank)
-    tmp: Path | None = None
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        name = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-        fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        tmp = name
-        with os.fdopen(fd, "wb") as stream:
-            stream.write(data)
-        os.replace(tmp, out)
-        tmp = None
-    except OSError as exc:
-        raise ToolError(f"cannot write {out}: {exc.strerror or exc}") from exc
-    finally:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+    replace_file(out, WRITERS[fmt](chosen.items, bank))

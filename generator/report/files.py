@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import platform
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
@@ -12,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from generator import __version__
-from generator.errors import Diagnostic, ToolError
+from generator.atomic import replace_file
+from generator.errors import Diagnostic
 from generator.escape import escape, escape_lines, visible
 from generator.result import Environment, Outcome, QuestionResult, is_failure
 
@@ -141,20 +140,4 @@ def _write(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` in one swap; no temp file is left behind on failure."""
     # Every field is escaped already; backslashreplace is the last guard, so a report
     # is never lost to a character UTF-8 cannot hold.
-    data = text.encode("utf-8", errors="backslashreplace")
-    tmp: Path | None = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        name = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        tmp = name
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.replace(tmp, path)
-        tmp = None
-    except OSError as exc:
-        raise ToolError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    finally:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+    replace_file(path, text.encode("utf-8", errors="backslashreplace"))
