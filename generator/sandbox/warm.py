@@ -94,19 +94,13 @@ class WarmServer:
         self.sock, theirs = socket.socketpair()
         log_r, log_w = os.pipe()
         passwd, group = jail.account_files()
-        block = os.pipe() if jail.as_root() else None
-        info = os.pipe() if block else None
-        mine = [log_w, passwd, group, theirs.fileno()]
-        passed = [passwd, group, theirs.fileno()]
-        if block and info:
-            passed += [block[0], info[1]]
-            mine += [block[0], info[1]]
-        argv = cell.command(
-            theirs.fileno(),
-            modules,
-            (passwd, group),
-            (block[0], info[1]) if block and info else None,
-        )
+        # As root, bwrap waits on `block` until the host has mapped the jail's user,
+        # and tells the jail's pid on `info`.
+        block, info = (os.pipe(), os.pipe()) if jail.as_root() else (None, None)
+        handover = (block[0], info[1]) if block and info else None
+        theirs_fd = theirs.fileno()
+        given = [theirs_fd, passwd, group, *(handover or ())]  # the jail's, once started
+        argv = cell.command(theirs_fd, modules, (passwd, group), handover)
 
         def start() -> subprocess.Popen[bytes]:
             return subprocess.Popen(
@@ -115,23 +109,22 @@ class WarmServer:
                 stdout=log_w,
                 stderr=log_w,
                 env=env,
-                pass_fds=passed,
+                pass_fds=given,
                 start_new_session=True,
             )
 
         try:
             self.proc: subprocess.Popen[bytes] = spawner.call(start)
         except OSError as exc:
-            for fd in (log_r, *mine, *(block or ()), *(info or ())):
-                with contextlib.suppress(OSError):
-                    os.close(fd)
+            self.sock.close()
+            for fd in (log_r, *(block[1:] if block else ()), *(info[:1] if info else ())):
+                os.close(fd)
             raise SandboxError(f"cannot start bubblewrap: {exc}") from exc
         finally:
+            # Each exactly once: another thread may be handed a number closed twice.
             theirs.close()
-            for fd in mine:
-                if fd != theirs.fileno():
-                    with contextlib.suppress(OSError):
-                        os.close(fd)
+            for fd in (log_w, passwd, group, *(handover or ())):
+                os.close(fd)
         try:
             if block and info:
                 try:
