@@ -1,0 +1,112 @@
+"""Pages of the last build that a new build takes as they are: only when nothing they
+show has changed, and only if they are still the very files that build wrote.
+
+Each unit (a pattern's pages) has a key: a hash of everything its pages are made
+from. The manifest says, for the site folder, which files each unit wrote under
+which key, with each file's inode, mtime and size; it is kept sealed in the user's
+cache, never in the site (a folder a pull request could fill). A unit whose key is
+unchanged and whose files are still those files is hard-linked into the new site
+instead of being rendered again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import pickle
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from generator import __version__, sealed
+
+#: A manifest larger than this is not read.
+MAX_BYTES = 64 << 20
+#: (inode, mtime in ns, size): a file rewritten since (by git, by hand) differs.
+Stamp = tuple[int, int, int]
+
+
+def fingerprint(*folders: Path | None) -> str:
+    """A hash of every file under ``folders`` (names and bytes) and qbank's version."""
+    digest = hashlib.sha256(__version__.encode())
+    for folder in folders:
+        if folder is None:
+            continue
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            digest.update(os.fsencode(path.relative_to(folder)) + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def key(*parts: object) -> str:
+    """The key of a unit: a hash of what its pages are made from (picklable values)."""
+    return hashlib.sha256(pickle.dumps(parts, protocol=pickle.HIGHEST_PROTOCOL)).hexdigest()
+
+
+def _stamp(path: Path) -> Stamp | None:
+    try:
+        info = os.stat(path, follow_symlinks=False)
+    except OSError:
+        return None
+    return (info.st_ino, info.st_mtime_ns, info.st_size)
+
+
+@dataclass
+class Shelf:
+    """What the last build of one site folder wrote, unit by unit."""
+
+    site: Path
+    path: Path | None = None
+    mac_key: bytes = b""
+    old: dict[str, tuple[str, dict[str, Stamp]]] = field(default_factory=dict)
+    new: dict[str, tuple[str, list[str]]] = field(default_factory=dict)
+
+    @classmethod
+    def open(cls, site: Path) -> Shelf:
+        """The shelf of ``site`` (empty, and never saved, when the cache is off)."""
+        try:
+            mac_key = sealed.secret()
+        except (sealed.CacheKeyError, RuntimeError):
+            return cls(site)
+        name = hashlib.sha256(os.fsencode(site.resolve())).hexdigest()[:32]
+        shelf = cls(site, sealed.default_dir() / "pages" / f"{name}.pickle", mac_key)
+        data = sealed.read(shelf.path, MAX_BYTES) if shelf.path else None
+        body = sealed.unseal(mac_key, data) if data is not None else None
+        with contextlib.suppress(Exception):  # written by this user's qbank: else start afresh
+            old = pickle.loads(body) if body is not None else {}
+            if isinstance(old, dict):
+                shelf.old = old
+        return shelf
+
+    def take(self, unit: str, unit_key: str, into: Path) -> bool:
+        """Link the unit's files from the old site into ``into`` if they are still valid."""
+        found = self.old.get(unit)
+        if found is None or found[0] != unit_key:
+            return False
+        names = found[1]
+        if any(_stamp(self.site / name) != stamp for name, stamp in names.items()):
+            return False
+        try:
+            for name in names:
+                target = into / name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.link(self.site / name, target)
+        except OSError:
+            return False
+        self.new[unit] = (unit_key, list(names))
+        return True
+
+    def put(self, unit: str, unit_key: str, files: list[Path], root: Path) -> None:
+        """Remember what a unit rendered (paths under ``root``, the new site)."""
+        self.new[unit] = (unit_key, [str(p.relative_to(root)) for p in files])
+
+    def save(self) -> None:
+        """Record the published site's files (call after it is swapped into place)."""
+        if self.path is None:
+            return
+        manifest: dict[str, tuple[str, dict[str, Stamp]]] = {}
+        for unit, (unit_key, names) in self.new.items():
+            stamps = {name: _stamp(self.site / name) for name in names}
+            if all(stamp is not None for stamp in stamps.values()):
+                manifest[unit] = (unit_key, {n: s for n, s in stamps.items() if s is not None})
+        body = pickle.dumps(manifest, protocol=pickle.HIGHEST_PROTOCOL)
+        sealed.write(self.path, sealed.seal(self.mac_key, body))
