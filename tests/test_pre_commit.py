@@ -132,8 +132,32 @@ def test_try_repo_fails_a_broken_bank_at_its_lines(hooks: HookRepo, team: Path) 
     assert re.search(rf"^{re.escape(wrong)}\d+: wrong-answer: .*two-decimals", out, re.M), out
 
 
+NUMPY_PATTERN = """\
+id: arrays
+title: Arrays
+topic: NumPy
+questions:
+  - id: transpose-shape
+    mode: practice
+    type: predict-output
+    difficulty: easy
+    title: A transposed shape
+    prompt: What does this program print?
+    code: |
+      import numpy as np
+      print(np.zeros((2, 3)).T.shape)
+    choices:
+      - "(2, 3)"
+      - text: "(3, 2)"
+        correct: true
+    verify:
+      requires: [numpy]
+"""
+
+
 def test_installed_hooks_stop_a_broken_commit(hooks: HookRepo, team: Path) -> None:
-    """The README's .pre-commit-config.yaml, installed as the team's git hook."""
+    """The README's .pre-commit-config.yaml, installed as the team's git hook; NumPy, named
+    in ``additional_dependencies``, is there for the snippets."""
     (team / ".pre-commit-config.yaml").write_text(
         f"repos:\n"
         f"  - repo: {hooks.path}\n"
@@ -141,9 +165,13 @@ def test_installed_hooks_stop_a_broken_commit(hooks: HookRepo, team: Path) -> No
         f"    hooks:\n"
         f"      - id: qbank-validate\n"
         f"      - id: qbank-verify\n"
+        f"        additional_dependencies: [numpy]\n"
     )
+    (team / "bank" / "numpy").mkdir()
+    (team / "bank" / "numpy" / "arrays.yaml").write_text(NUMPY_PATTERN)
     env = clean_env(PRE_COMMIT_HOME=str(hooks.home), **_GIT_USER)
-    subprocess.run([sys.executable, "-m", "pre_commit", "install"], cwd=team, env=env, check=True)
+    pre_commit = [sys.executable, "-m", "pre_commit"]
+    subprocess.run([*pre_commit, "install"], cwd=team, env=env, check=True)
 
     def commit() -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -159,6 +187,15 @@ def test_installed_hooks_stop_a_broken_commit(hooks: HookRepo, team: Path) -> No
     _git(team, "add", "-A")
     passed = commit()
     assert passed.returncode == 0, passed.stdout + passed.stderr
+    shown = subprocess.run(
+        [*pre_commit, "run", "qbank-verify", "--all-files", "--verbose", "--color", "never"],
+        cwd=team,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    assert "10 questions: 10 ok" in shown, shown  # the NumPy snippet ran, not missing-requirement
     head = _git(team, "rev-parse", "HEAD")
     typo, wrong = _break(team)
     refused = commit()
