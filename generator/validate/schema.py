@@ -19,7 +19,9 @@ from generator.errors import Diagnostic, ToolError
 from generator.escape import short
 from generator.validate.loader import Document, NodePath
 
-SCHEMA_DIR = Path(__file__).resolve().parent.parent.parent / "schema"
+#: The package's copy of the published schemas: in a checkout a link to the top-level
+#: ``schema/``, in a wheel the files themselves (see pyproject.toml's package-data).
+SCHEMA_DIR = Path(__file__).parent.parent / "schema"
 
 _TYPE_WORDS = {
     "string": "text",
