@@ -86,7 +86,7 @@ class Memo:
             if entry is None or entry.context != context or info.st_size != entry.size:
                 return None
             if entry.mtime_ns != info.st_mtime_ns:  # touched: is it the same text?
-                if hashlib.sha256(path.read_bytes()).hexdigest() != entry.digest:
+                if _digest(path) != entry.digest:
                     return None
                 entry.mtime_ns = info.st_mtime_ns
                 self.changed = True
@@ -98,7 +98,7 @@ class Memo:
         """Remember a file's check (by what it holds now)."""
         try:
             info = path.stat()
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            digest = _digest(path)
         except OSError:
             return
         self.entries[str(path)] = _Entry(info.st_size, info.st_mtime_ns, digest, context, checked)
@@ -113,3 +113,9 @@ class Memo:
             return
         body = pickle.dumps(self.entries, protocol=pickle.HIGHEST_PROTOCOL)
         sealed.write(self.path, sealed.seal(self.key, body))
+
+
+def _digest(path: Path) -> str:
+    """The SHA-256 of a file, read in small pieces (a file may be over the size cap)."""
+    with path.open("rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()
