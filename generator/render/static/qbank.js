@@ -1,12 +1,17 @@
-/* qbank learner site: practice, challenge and test modes, progress, search.
+/* qbank learner site: practice, challenge and test modes, progress, badges.
  * No framework and no inline script: pages carry their data in data-* attributes.
- * Progress lives in localStorage under "qbank:<bank-slug>:<kind>:<id>" (see KEY). */
+ * Progress lives in localStorage under "qbank:<bank-slug>:<kind>:<id>" (see KEY). An
+ * answer is stored as the key of the chosen choice (a hash of its text made at build
+ * time, never its position) and judged against the page's own answer key whenever it is
+ * read: choices that move or change in the bank never turn a wrong answer right.
+ * search.js (index) and review.js (review page) use what this file exports as window.qbank. */
 (function () {
   "use strict";
 
   var PREFIX = "qbank:" + (document.body.getAttribute("data-bank") || "bank") + ":";
   var LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
   var THRESHOLDS = [60, 30, 10];
+  var BANDS = ["easy", "medium", "hard"];
   /* Every stored key starts with its kind. Ids are slugs, which never hold ":", so no
    * question or pattern id can collide with a setting or with another kind of key. */
   var KEY = {
@@ -21,6 +26,10 @@
     },
     setting: function (name) {
       return "setting:" + name;
+    },
+    /* The last answer to a question was wrong: it waits on the review page. */
+    wrong: function (id) {
+      return "wrong:" + id;
     }
   };
 
@@ -63,7 +72,8 @@
   };
 
   /* Keys saved before the kinds existed were a bare question id, or "view" for the
-   * practice view; they move to their new names, so no learner loses progress. */
+   * practice view; they move to their new names (an answer kept as a position is then
+   * dropped when read, see record()). */
   function migrate() {
     store.keys().forEach(function (key) {
       if (key.indexOf(":") >= 0) return;
@@ -76,12 +86,21 @@
   function words(text) {
     return (text || "").split(" ").filter(Boolean);
   }
+  /* [[question id, key of its correct choice], ...] from data-answers="id:key ...". */
+  function answerPairs(el) {
+    return words(el.getAttribute("data-answers")).map(function (word) {
+      var at = word.lastIndexOf(":");
+      return [word.slice(0, at), word.slice(at + 1)];
+    });
+  }
   /* The keys of a pattern's progress, from an element naming the pattern and its questions. */
   function patternKeys(el) {
     var pattern = el.getAttribute("data-pattern");
-    return words(el.getAttribute("data-questions"))
-      .map(KEY.question)
-      .concat([KEY.test(pattern), KEY.badge(pattern)]);
+    var keys = [KEY.test(pattern), KEY.badge(pattern)];
+    answerPairs(el).forEach(function (pair) {
+      keys.push(KEY.question(pair[0]), KEY.wrong(pair[0]));
+    });
+    return keys;
   }
 
   /* ------------------------------------------------------------ helpers */
@@ -109,26 +128,113 @@
   function plural(n, word) {
     return n + " " + word + (n === 1 ? "" : "s");
   }
+  function scoreText(score) {
+    return score.s + " of " + score.n + " (" + Math.round((100 * score.s) / score.n) + "%)";
+  }
 
-  /* One question element: its radios, answer and visible state. */
+  /* ------------------------------------------------------------ random */
+  /* A new attempt's seed. */
+  function newSeed() {
+    return Math.floor(Math.random() * 4294967296);
+  }
+  /* Numbers in [0, 1) that depend only on the seed and the salt (an FNV-1a hash feeding
+   * mulberry32): the same attempt always shows the same draw and the same order. */
+  function random(seed, salt) {
+    var text = String(seed) + ":" + salt;
+    var a = 2166136261;
+    for (var i = 0; i < text.length; i++) a = Math.imul(a ^ text.charCodeAt(i), 16777619) >>> 0;
+    return function () {
+      a = (a + 0x6d2b79f5) >>> 0;
+      var t = Math.imul(a ^ (a >>> 15), a | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+  function shuffled(items, next) {
+    var out = items.slice();
+    for (var i = out.length - 1; i > 0; i--) {
+      var j = Math.floor(next() * (i + 1));
+      var swap = out[i];
+      out[i] = out[j];
+      out[j] = swap;
+    }
+    return out;
+  }
+
+  /* One question element: its choices in the order shown, its answer key, its state.
+   * Choices are named by their keys (the radios' values); letters only for display. */
   function Question(el) {
     this.el = el;
     this.id = el.getAttribute("data-qid");
-    this.answer = Number(el.getAttribute("data-answer"));
-    this.radios = all(el, 'input[type="radio"]');
-    this.choices = all(el, ".choice");
+    this.band = el.getAttribute("data-band");
+    this.answerKey = el.getAttribute("data-answer");
+    this.shuffles = el.hasAttribute("data-shuffle");
+    this.box = one(el, ".choices");
+    this.authored = all(el, ".choice");
     this.feedback = one(el, ".feedback");
+    this.seed = null;
+    this.place(this.authored);
   }
+  /* Shows the choices in the order of an attempt's seed (the author's with no seed, or
+   * when the question keeps its order); every letter and {answer} follows. */
+  Question.prototype.arrange = function (seed) {
+    seed = seed === undefined ? null : seed;
+    if (seed === this.seed) return;
+    this.seed = seed;
+    var shuffle = seed !== null && this.shuffles;
+    this.place(shuffle ? shuffled(this.authored, random(seed, this.id)) : this.authored);
+  };
+  Question.prototype.place = function (order) {
+    var box = this.box;
+    var current = all(box, ".choice");
+    if (order.some(function (choice, i) { return current[i] !== choice; })) {
+      order.forEach(function (choice) {
+        box.appendChild(choice);
+      });
+    }
+    this.choices = order;
+    this.radios = order.map(function (choice) {
+      return one(choice, 'input[type="radio"]');
+    });
+    this.keys = this.radios.map(function (radio) {
+      return radio.value;
+    });
+    this.answer = this.keys.indexOf(this.answerKey);
+    order.forEach(function (choice, i) {
+      all(choice, "[data-letter]").forEach(function (span) {
+        span.textContent = LETTERS.charAt(i);
+      });
+    });
+    var letter = LETTERS.charAt(this.answer);
+    all(this.el, "[data-answer-letter]").forEach(function (span) {
+      span.textContent = letter;
+    });
+  };
+  Question.prototype.number = function (n) {
+    all(this.el, "[data-number]").forEach(function (span) {
+      span.textContent = String(n);
+    });
+  };
   Question.prototype.letter = function (index) {
     return LETTERS.charAt(index);
   };
-  Question.prototype.selected = function () {
-    for (var i = 0; i < this.radios.length; i++) if (this.radios[i].checked) return i;
-    return -1;
+  Question.prototype.letterOf = function (key) {
+    return LETTERS.charAt(this.keys.indexOf(key));
   };
-  Question.prototype.select = function (index) {
-    this.radios.forEach(function (radio, i) {
-      radio.checked = i === index;
+  Question.prototype.has = function (key) {
+    return this.keys.indexOf(key) >= 0;
+  };
+  Question.prototype.right = function (key) {
+    return key === this.answerKey;
+  };
+  /* The key of the checked choice, or null. */
+  Question.prototype.selected = function () {
+    for (var i = 0; i < this.radios.length; i++) if (this.radios[i].checked) return this.keys[i];
+    return null;
+  };
+  Question.prototype.select = function (key) {
+    this.radios.forEach(function (radio) {
+      radio.checked = radio.value === key;
     });
   };
   Question.prototype.lock = function (locked) {
@@ -141,25 +247,28 @@
   };
   /* Marks say in words what colour also shows: never colour alone. */
   Question.prototype.mark = function (chosen, reveal) {
-    var answer = this.answer;
+    var answer = this.answerKey;
+    var keys = this.keys;
     this.choices.forEach(function (choice, i) {
+      var key = keys[i];
       var mark = one(choice, "[data-mark]");
       var text = "";
       choice.classList.remove("is-correct", "is-wrong", "is-chosen");
-      if (i === chosen) choice.classList.add("is-chosen");
-      if (reveal && i === answer) {
+      if (key === chosen) choice.classList.add("is-chosen");
+      if (reveal && key === answer) {
         choice.classList.add("is-correct");
-        text = i === chosen ? "✓ Your answer: correct" : "✓ Correct answer";
-      } else if (i === chosen && chosen !== answer) {
+        text = key === chosen ? "✓ Your answer: correct" : "✓ Correct answer";
+      } else if (key === chosen && chosen !== answer) {
         choice.classList.add("is-wrong");
         text = "✗ Your answer: wrong";
       }
       if (mark) mark.textContent = text;
     });
   };
-  Question.prototype.showWhy = function (index) {
+  Question.prototype.showWhy = function (key) {
+    var keys = this.keys;
     this.choices.forEach(function (choice, i) {
-      show(one(choice, ".why"), i === index);
+      show(one(choice, ".why"), key !== null && keys[i] === key);
     });
   };
   Question.prototype.say = function (text, kind) {
@@ -168,10 +277,10 @@
     this.feedback.className = "feedback" + (kind ? " feedback-" + kind : "");
   };
   Question.prototype.reset = function () {
-    this.select(-1);
+    this.select(null);
     this.lock(false);
-    this.mark(-1, false);
-    this.showWhy(-1);
+    this.mark(null, false);
+    this.showWhy(null);
     this.say("", "");
     this.showSolution(false);
     show(one(this.el, "[data-review]"), false);
@@ -194,6 +303,25 @@
     return this.el.contains(node);
   };
 
+  /* The stored record of a question, or null. A record naming a choice the question no
+   * longer has (edited in the bank, or a position saved by an older site) is dropped. */
+  function record(q) {
+    var key = KEY.question(q.id);
+    var s = store.get(key);
+    if (!s || typeof s !== "object") return null;
+    if (s.c !== undefined && s.c !== null && !q.has(s.c)) {
+      store.remove(key);
+      return null;
+    }
+    return s;
+  }
+  /* A final answer puts the question on the review page when it is wrong (or missing),
+   * and takes it off when it is right. */
+  function noteAnswer(q, pattern, key, mode) {
+    if (key !== null && q.right(key)) store.remove(KEY.wrong(q.id));
+    else store.set(KEY.wrong(q.id), { p: pattern, c: key, m: mode, t: Date.now() });
+  }
+
   function setHint(button, open) {
     button.setAttribute("aria-expanded", String(open));
     button.textContent = open ? "Hide hint" : "Show hint";
@@ -202,6 +330,43 @@
   function hints(root) {
     on(root, "hint", function (button) {
       setHint(button, button.getAttribute("aria-expanded") !== "true");
+    });
+  }
+
+  /* A question answered until it is right (Practice, Review). `keep` says where its
+   * answer lives: get() → {c, done} or null, save(key), forget(); `rightNote` is added
+   * to the feedback of a right answer. */
+  function answerable(q, keep) {
+    function render() {
+      var s = keep.get();
+      q.reset();
+      var answered = !!(s && s.done);
+      show(one(q.el, '[data-action="retry"]'), answered);
+      if (!answered) return;
+      q.select(s.c);
+      q.lock(true);
+      q.mark(s.c, true);
+      q.showWhy(s.c);
+      var letter = q.letter(q.answer);
+      if (q.right(s.c)) q.say("✓ Correct! " + letter + " is right." + (keep.rightNote || ""), "ok");
+      else q.say("✗ Not quite. You chose " + q.letterOf(s.c) + "; the correct answer is " + letter + ".", "wrong");
+      q.showSolution(true);
+    }
+    render();
+    on(q.el, "check", function () {
+      var chosen = q.selected();
+      if (chosen === null) {
+        q.say("Choose an answer first.", "info");
+        return;
+      }
+      keep.save(chosen);
+      render();
+      q.feedback.focus();
+    });
+    on(q.el, "retry", function () {
+      keep.forget();
+      render();
+      if (q.radios[0]) q.radios[0].focus();
     });
   }
 
@@ -252,44 +417,25 @@
 
   /* ------------------------------------------------------------ practice */
   function practice(section) {
+    var pattern = section.getAttribute("data-pattern");
     var questions = all(section, "article.question").map(function (el) {
       return new Question(el);
     });
     var pager = new Pager(section, questions);
     hints(section);
 
-    function render(q) {
-      var state = store.get(KEY.question(q.id));
-      q.reset();
-      var done = state && state.done;
-      show(one(q.el, '[data-action="retry"]'), !!done);
-      if (!done) return;
-      q.select(state.c);
-      q.lock(true);
-      q.mark(state.c, true);
-      q.showWhy(state.c);
-      var right = "the correct answer is " + q.letter(q.answer) + ".";
-      if (state.ok) q.say("✓ Correct! " + q.letter(q.answer) + " is right.", "ok");
-      else q.say("✗ Not quite. You chose " + q.letter(state.c) + "; " + right, "wrong");
-      q.showSolution(true);
-    }
-
     questions.forEach(function (q) {
-      render(q);
-      on(q.el, "check", function () {
-        var chosen = q.selected();
-        if (chosen < 0) {
-          q.say("Choose an answer first.", "info");
-          return;
+      answerable(q, {
+        get: function () {
+          return record(q);
+        },
+        save: function (key) {
+          store.set(KEY.question(q.id), { p: pattern, c: key, done: true });
+          noteAnswer(q, pattern, key, "practice");
+        },
+        forget: function () {
+          store.remove(KEY.question(q.id));
         }
-        store.set(KEY.question(q.id), { c: chosen, ok: chosen === q.answer, done: true });
-        render(q);
-        q.feedback.focus();
-      });
-      on(q.el, "retry", function () {
-        store.remove(KEY.question(q.id));
-        render(q);
-        if (q.radios[0]) q.radios[0].focus();
       });
     });
 
@@ -315,6 +461,8 @@
   }
 
   /* ------------------------------------------------------------ challenge */
+  /* An attempt of a question starts when it is first shown after "Start": its clock and
+   * its order of choices (seeded, kept in its record) last until "Try again". */
   function challenge(section) {
     var pattern = section.getAttribute("data-pattern");
     var badge = section.getAttribute("data-badge");
@@ -336,7 +484,14 @@
     hints(section);
 
     function state(q) {
-      return store.get(KEY.question(q.id)) || { used: 0, done: false, ok: false };
+      return record(q) || { used: 0, done: false };
+    }
+    function save(q, s) {
+      s.p = pattern;
+      store.set(KEY.question(q.id), s);
+    }
+    function chosen(s) {
+      return s.c === undefined ? null : s.c;
     }
     function announce(text) {
       if (announcer) announcer.textContent = text;
@@ -349,22 +504,25 @@
       var s = state(q);
       if (s.done || s.t0) return;
       s.t0 = Date.now();
-      store.set(KEY.question(q.id), s);
+      s.s = newSeed();
+      save(q, s);
       q.announced = Infinity;
+      q.arrange(s.s);
     }
 
     function render(q) {
       var s = state(q);
+      q.arrange(s.s);
       var left = q.attempts - (s.used || 0);
       one(q.el, "[data-attempts-left]").textContent = String(Math.max(0, left));
       q.lock(!!s.done);
-      var shown = s.c === undefined ? -1 : s.c;
+      var shown = chosen(s);
       if (s.done) {
-        if (shown >= 0) q.select(shown);
+        if (shown !== null) q.select(shown);
         q.mark(shown, true);
         q.showWhy(shown);
         var right = "The correct answer is " + q.letter(q.answer) + ".";
-        if (s.ok) q.say("✓ Correct! " + q.letter(q.answer) + " is right.", "ok");
+        if (q.right(shown)) q.say("✓ Correct! " + q.letter(q.answer) + " is right.", "ok");
         else if (s.out) q.say("Time is up: this question counts as missed. " + right, "wrong");
         else q.say("✗ No attempts left. " + right, "wrong");
         q.showSolution(true);
@@ -372,7 +530,7 @@
         if (s.out) q.timer.parentNode.classList.add("timer-out");
       } else {
         q.timer.textContent = clock(remaining(q, s));
-        if (shown >= 0) {
+        if (shown !== null) {
           q.mark(shown, false);
           q.showWhy(shown);
           q.say("✗ Not quite. " + plural(left, "attempt") + " left.", "wrong");
@@ -381,7 +539,8 @@
     }
 
     function finish(q, s, focusFeedback) {
-      store.set(KEY.question(q.id), s);
+      save(q, s);
+      if (s.done) noteAnswer(q, pattern, chosen(s), "challenge");
       render(q);
       var complete = score();
       if (focusFeedback) q.feedback.focus();
@@ -398,7 +557,6 @@
       q.timer.parentNode.classList.toggle("timer-low", left <= 10);
       if (left <= 0) {
         s.done = true;
-        s.ok = false;
         s.out = true;
         var hadFocus = q.contains(document.activeElement);
         finish(q, s, hadFocus);
@@ -420,7 +578,7 @@
       questions.forEach(function (q) {
         var s = state(q);
         if (s.done) done++;
-        if (s.ok) correct++;
+        if (s.done && q.right(chosen(s))) correct++;
       });
       var n = questions.length;
       one(section, "[data-score]").textContent = "Score: " + correct + " of " + n;
@@ -450,19 +608,14 @@
         tick();
         var s = state(q);
         if (s.done) return;
-        var chosen = q.selected();
-        if (chosen < 0) {
+        var picked = q.selected();
+        if (picked === null) {
           q.say("Choose an answer first.", "info");
           return;
         }
         s.used = (s.used || 0) + 1;
-        s.c = chosen;
-        if (chosen === q.answer) {
-          s.ok = true;
-          s.done = true;
-        } else if (s.used >= q.attempts) {
-          s.done = true;
-        }
+        s.c = picked;
+        if (q.right(picked) || s.used >= q.attempts) s.done = true;
         finish(q, s, s.done);
       });
     });
@@ -486,7 +639,7 @@
     });
 
     var started = questions.some(function (q) {
-      return !!store.get(KEY.question(q.id));
+      return !!record(q);
     });
     score();
     var target = hashTarget(pager);
@@ -510,28 +663,122 @@
   }
 
   /* ------------------------------------------------------------ test */
+  /* Each attempt draws its own set from the pattern's whole pool, spread over the
+   * difficulty bands, and its own order of choices; its seed and the ids it drew are
+   * kept with its answers, so a reload shows the same test. */
   function test(section) {
-    var key = KEY.test(section.getAttribute("data-pattern"));
-    var questions = all(section, "article.question").map(function (el) {
+    var pattern = section.getAttribute("data-pattern");
+    var key = KEY.test(pattern);
+    var limit = Number(section.getAttribute("data-draw")) || 10;
+    var list = one(section, "[data-test-list]");
+    var pool = all(list, "article.question").map(function (el) {
       return new Question(el);
+    });
+    var byId = {};
+    pool.forEach(function (q) {
+      byId[q.id] = q;
     });
     var status = one(section, "[data-test-status]");
     var summary = one(section, "[data-summary]");
     var finishButton = one(section, '[data-action="finish"]');
     var armed = false;
 
+    /* Round robin over the bands (each shuffled by the seed) until `limit` are drawn;
+     * shown easy first, in the author's order within a band. */
+    function draw(seed) {
+      var next = random(seed, "draw");
+      var bands = {};
+      BANDS.forEach(function (band) {
+        bands[band] = [];
+      });
+      pool.forEach(function (q) {
+        (bands[q.band] || bands.medium).push(q);
+      });
+      var pools = BANDS.map(function (band) {
+        return shuffled(bands[band], next);
+      });
+      var chosen = {};
+      var count = 0;
+      var want = Math.min(limit, pool.length);
+      while (count < want) {
+        pools.forEach(function (left) {
+          if (left.length && count < want) {
+            chosen[left.shift().id] = true;
+            count++;
+          }
+        });
+      }
+      var ids = [];
+      BANDS.forEach(function (band) {
+        bands[band].forEach(function (q) {
+          if (chosen[q.id]) ids.push(q.id);
+        });
+      });
+      return ids;
+    }
+    /* A new attempt; never the same set as the one before when the pool has others. */
+    function fresh(old) {
+      var before = old && old.ids ? old.ids.slice().sort().join(" ") : null;
+      var seed = newSeed();
+      var ids = draw(seed);
+      for (var tries = 0; tries < 20 && ids.slice().sort().join(" ") === before; tries++) {
+        seed = newSeed();
+        ids = draw(seed);
+      }
+      return { v: 2, seed: seed, ids: ids, a: {}, done: false, last: old && old.last, best: old && old.best };
+    }
+    /* The running attempt, started on the first visit. Questions no longer in the pattern
+     * and answers naming a choice that no longer exists are dropped. */
     function state() {
-      return store.get(key) || { a: {}, done: false };
+      var s = store.get(key);
+      if (!s || s.v !== 2 || !Array.isArray(s.ids)) {
+        s = fresh(null);
+        store.set(key, s);
+        return s;
+      }
+      var ids = s.ids.filter(function (id) {
+        return Object.prototype.hasOwnProperty.call(byId, id);
+      });
+      var answers = {};
+      var changed = ids.length !== s.ids.length;
+      Object.keys(s.a || {}).forEach(function (id) {
+        if (ids.indexOf(id) >= 0 && byId[id].has(s.a[id])) answers[id] = s.a[id];
+        else changed = true;
+      });
+      s.ids = ids;
+      s.a = answers;
+      if (!ids.length) s = fresh(s);
+      if (changed || !ids.length) store.set(key, s);
+      return s;
+    }
+    function drawn(s) {
+      return s.ids.map(function (id) {
+        return byId[id];
+      });
+    }
+    function answer(s, q) {
+      return s.a[q.id] === undefined ? null : s.a[q.id];
+    }
+    function place(s) {
+      pool.forEach(function (q) {
+        show(q.el, false);
+      });
+      drawn(s).forEach(function (q, i) {
+        list.appendChild(q.el);
+        show(q.el, true);
+        q.number(i + 1);
+        q.arrange(s.seed);
+      });
     }
     function render() {
       var s = state();
       var correct = 0;
-      questions.forEach(function (q) {
+      drawn(s).forEach(function (q) {
         q.reset();
-        var chosen = s.a[q.id] === undefined ? -1 : s.a[q.id];
+        var chosen = answer(s, q);
         q.select(chosen);
         if (!s.done) return;
-        if (chosen === q.answer) correct++;
+        if (q.right(chosen)) correct++;
         q.lock(true);
         q.mark(chosen, true);
         q.showWhy(chosen);
@@ -539,22 +786,22 @@
         review.textContent = "";
         var mine = document.createElement("p");
         var right = document.createElement("p");
-        if (chosen < 0) mine.textContent = "✗ You did not answer this question.";
-        else if (chosen === q.answer) mine.textContent = "✓ Your answer: " + q.letter(chosen) + ", correct.";
-        else mine.textContent = "✗ Your answer: " + q.letter(chosen) + ", wrong.";
+        if (chosen === null) mine.textContent = "✗ You did not answer this question.";
+        else if (q.right(chosen)) mine.textContent = "✓ Your answer: " + q.letterOf(chosen) + ", correct.";
+        else mine.textContent = "✗ Your answer: " + q.letterOf(chosen) + ", wrong.";
         right.textContent = "Correct answer: " + q.letter(q.answer) + ".";
-        mine.className = chosen === q.answer ? "review-ok" : "review-wrong";
+        mine.className = q.right(chosen) ? "review-ok" : "review-wrong";
         review.appendChild(mine);
-        if (chosen !== q.answer) review.appendChild(right);
+        if (!q.right(chosen)) review.appendChild(right);
         show(review, true);
         q.showSolution(true);
       });
       show(summary, !!s.done);
       show(finishButton, !s.done);
       if (s.done) {
-        var n = questions.length;
         one(summary, "[data-summary-text]").textContent =
-          "You scored " + correct + " of " + n + " (" + Math.round((100 * correct) / n) + "%).";
+          "You scored " + scoreText({ s: correct, n: s.ids.length }) + ".";
+        one(summary, "[data-best]").textContent = s.best ? "Your best: " + scoreText(s.best) + "." : "";
         status.textContent = "";
       }
     }
@@ -562,12 +809,12 @@
     section.addEventListener("change", function (event) {
       var radio = event.target;
       if (!radio.matches('input[type="radio"]')) return;
-      var q = questions.filter(function (x) {
+      var q = pool.filter(function (x) {
         return x.contains(radio);
       })[0];
       var s = state();
       if (!q || s.done) return;
-      s.a[q.id] = Number(radio.value);
+      s.a[q.id] = radio.value;
       store.set(key, s);
       disarm();
     });
@@ -579,8 +826,8 @@
     }
     on(section, "finish", function () {
       var s = state();
-      var missing = questions.filter(function (q) {
-        return s.a[q.id] === undefined;
+      var missing = s.ids.filter(function (id) {
+        return s.a[id] === undefined;
       }).length;
       if (missing && !armed) {
         armed = true;
@@ -589,50 +836,102 @@
         finishButton.textContent = "Finish anyway";
         return;
       }
+      var questions = drawn(s);
+      var correct = questions.filter(function (q) {
+        return q.right(answer(s, q));
+      }).length;
+      var n = questions.length;
       s.done = true;
+      s.last = { s: correct, n: n, t: Date.now() };
+      if (!s.best || correct * s.best.n > s.best.s * n) s.best = { s: correct, n: n };
       store.set(key, s);
+      questions.forEach(function (q) {
+        noteAnswer(q, pattern, answer(s, q), "test");
+      });
       render();
       one(section, "#summary-h").focus();
     });
     on(section, "retake", function () {
-      store.remove(key);
+      var s = fresh(state());
+      store.set(key, s);
       disarm();
+      place(s);
       render();
-      if (questions[0]) questions[0].focusTitle();
+      var first = drawn(s)[0];
+      if (first) first.focusTitle();
     });
+    place(state());
     render();
   }
 
   /* ------------------------------------------------------------ progress */
+  /* Cards and overviews: answered and correct questions, last and best test, badge. */
   function progress() {
-    all(document, "[data-progress]").forEach(function (el) {
-      var ids = words(el.getAttribute("data-questions"));
+    var elements = all(document, "[data-progress]");
+    if (!elements.length) return;
+    var byPattern = {};
+    store.keys().forEach(function (key) {
+      if (key.indexOf("q:") !== 0 && key.indexOf("wrong:") !== 0) return;
+      var s = store.get(key);
+      if (s && typeof s.p === "string") (byPattern[s.p] = byPattern[s.p] || []).push(key);
+    });
+    elements.forEach(function (el) {
+      var pattern = el.getAttribute("data-pattern");
+      var pairs = answerPairs(el);
+      var ids = {};
+      pairs.forEach(function (pair) {
+        ids[pair[0]] = true;
+      });
+      /* Progress on questions this pattern no longer has goes quietly. */
+      (byPattern[pattern] || []).forEach(function (key) {
+        if (!ids[key.slice(key.indexOf(":") + 1)]) store.remove(key);
+      });
       var answered = 0;
       var correct = 0;
-      ids.forEach(function (id) {
-        var s = store.get(KEY.question(id));
-        if (s && s.done) answered++;
-        if (s && s.ok) correct++;
+      pairs.forEach(function (pair) {
+        var s = store.get(KEY.question(pair[0]));
+        if (!s || !s.done) return;
+        answered++;
+        if (s.c === pair[1]) correct++;
       });
       var text = answered
-        ? "Answered " + answered + " of " + ids.length + ", " + correct + " correct."
+        ? "Answered " + answered + " of " + pairs.length + ", " + correct + " correct."
         : "Not started.";
       var badge = el.getAttribute("data-badge");
-      if (badge && store.get(KEY.badge(el.getAttribute("data-pattern")))) text += " Badge earned: " + badge + ".";
-      var target = el.classList.contains("progress-text") ? el : one(el, ".progress-text");
-      if (target) target.textContent = text;
+      if (badge && store.get(KEY.badge(pattern))) text += " Badge earned: " + badge + ".";
+      one(el, ".progress-text").textContent = text;
+      var test = store.get(KEY.test(pattern));
+      var line = one(el, ".test-score");
+      if (line && test && test.v === 2 && test.last && test.best) {
+        line.textContent = "Test: last " + scoreText(test.last) + ", best " + scoreText(test.best) + ".";
+        show(line, true);
+      }
     });
+  }
+
+  /* The index: badges earned and mistakes waiting, from the browser's storage alone. */
+  function yours() {
     var list = one(document, "[data-badge-list]");
-    if (!list) return;
-    var earned = all(document, "[data-progress][data-badge]").filter(function (el) {
-      return el.getAttribute("data-badge") && store.get(KEY.badge(el.getAttribute("data-pattern")));
+    var count = one(document, "[data-review-count]");
+    if (!list && !count) return;
+    var badges = [];
+    var wrong = 0;
+    store.keys().forEach(function (key) {
+      if (key.indexOf("wrong:") === 0) wrong++;
+      if (key.indexOf("badge:") !== 0) return;
+      var s = store.get(key);
+      if (s && typeof s.name === "string") badges.push(s.name);
     });
-    earned.forEach(function (el) {
+    if (count && wrong) {
+      count.textContent = plural(wrong, "question") + " you last answered wrong " + (wrong === 1 ? "waits" : "wait") + " for you.";
+    }
+    if (!list) return;
+    badges.sort().forEach(function (name) {
       var item = document.createElement("li");
-      item.textContent = el.getAttribute("data-badge");
+      item.textContent = name;
       list.appendChild(item);
     });
-    show(one(document, "[data-badges-empty]"), earned.length === 0);
+    show(one(document, "[data-badges-empty]"), badges.length === 0);
   }
 
   function resets() {
@@ -659,55 +958,25 @@
     });
   }
 
-  /* ------------------------------------------------------------ search */
-  function search() {
-    var input = document.getElementById("search-input");
-    var index = window.QBANK_SEARCH;
-    if (!input || !index) return;
-    var list = document.getElementById("search-results");
-    var status = document.getElementById("search-status");
-    var hay = index.q.map(function (q) {
-      return (q[3] + " " + q[4]).toLowerCase();
-    });
-    function run() {
-      var terms = input.value.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
-      list.textContent = "";
-      if (!terms.join("").length || input.value.trim().length < 2) {
-        status.textContent = "";
-        return;
-      }
-      var hits = [];
-      for (var i = 0; i < hay.length && hits.length < 50; i++) {
-        var text = hay[i];
-        if (terms.every(function (t) { return text.indexOf(t) >= 0; })) hits.push(index.q[i]);
-      }
-      hits.forEach(function (q) {
-        var pattern = index.p[q[0]];
-        var item = document.createElement("li");
-        var link = document.createElement("a");
-        link.href = pattern[1] + (q[1] ? "challenge" : "practice") + ".html#q-" + q[2];
-        link.textContent = q[3];
-        var where = document.createElement("span");
-        where.className = "search-where";
-        where.textContent = pattern[0] + " · " + (q[1] ? "Challenge" : "Practice");
-        item.appendChild(link);
-        item.appendChild(where);
-        list.appendChild(item);
-      });
-      status.textContent = hits.length
-        ? (hits.length >= 50 ? "First 50 matching questions." : plural(hits.length, "matching question") + ".")
-        : "No question matches “" + input.value.trim() + "”.";
-    }
-    input.addEventListener("input", run);
-    run();
-  }
-
   /* ------------------------------------------------------------ start */
+  window.qbank = {
+    KEY: KEY,
+    store: store,
+    Question: Question,
+    answerable: answerable,
+    noteAnswer: noteAnswer,
+    hints: hints,
+    plural: plural,
+    show: show,
+    all: all,
+    one: one,
+    on: on
+  };
   migrate();
   all(document, '[data-mode="practice"]').forEach(practice);
   all(document, '[data-mode="challenge"]').forEach(challenge);
   all(document, '[data-mode="test"]').forEach(test);
   progress();
+  yours();
   resets();
-  search();
 })();
