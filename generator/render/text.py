@@ -135,6 +135,7 @@ def answer_letters(html: str, letter: str) -> Markup:
     the page's script fills with the letter of the correct choice as the learner sees it
     (``letter``, in the author's order, is what shows without the script); in an
     attribute value the mark becomes ``letter`` itself."""
+    html = str(html)  # Markup.replace would escape the element
     if ANSWER_MARK not in html:
         return Markup(html)
     span = f'<span class="answer-letter" data-answer-letter>{letter}</span>'

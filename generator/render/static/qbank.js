@@ -801,7 +801,8 @@
       if (s.done) {
         one(summary, "[data-summary-text]").textContent =
           "You scored " + scoreText({ s: correct, n: s.ids.length }) + ".";
-        one(summary, "[data-best]").textContent = s.best ? "Your best: " + scoreText(s.best) + "." : "";
+        var best = s.best && s.last && (s.best.s !== s.last.s || s.best.n !== s.last.n);
+        one(summary, "[data-best]").textContent = best ? "Your best: " + scoreText(s.best) + "." : "";
         status.textContent = "";
       }
     }
@@ -894,15 +895,18 @@
         answered++;
         if (s.c === pair[1]) correct++;
       });
+      var test = store.get(KEY.test(pattern));
+      var tested = !!(test && test.v === 2 && test.last && test.best);
       var text = answered
         ? "Answered " + answered + " of " + pairs.length + ", " + correct + " correct."
-        : "Not started.";
+        : tested
+          ? "No practice or challenge answers yet."
+          : "Not started.";
       var badge = el.getAttribute("data-badge");
       if (badge && store.get(KEY.badge(pattern))) text += " Badge earned: " + badge + ".";
       one(el, ".progress-text").textContent = text;
-      var test = store.get(KEY.test(pattern));
       var line = one(el, ".test-score");
-      if (line && test && test.v === 2 && test.last && test.best) {
+      if (line && tested) {
         line.textContent = "Test: last " + scoreText(test.last) + ", best " + scoreText(test.best) + ".";
         show(line, true);
       }
