@@ -29,9 +29,9 @@
     if (s && typeof s.p === "string" && SLUG.test(s.p) && SLUG.test(id)) items.push({ id: id, s: s });
     else qb.store.remove(key);
   });
-  /* The most recent mistakes first. */
+  /* The most recent mistakes first (those of one finished test by id). */
   items.sort(function (a, b) {
-    return (Number(b.s.t) || 0) - (Number(a.s.t) || 0);
+    return (Number(b.s.t) || 0) - (Number(a.s.t) || 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
   });
   var left = items.length;
   var next = 0;
