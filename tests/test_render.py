@@ -327,7 +327,7 @@ def test_overview_says_how_many_modes(small_site: Path) -> None:
 def letter(text: str) -> str:
     """An ``{answer}`` as the page writes it: an element the script fills, holding the
     author-order letter for a page without its script."""
-    return f'<span class="answer-letter" data-answer-letter>{text}</span>'
+    return f"<span data-answer-letter>{text}</span>"
 
 
 def test_answer_letters_follow_the_correct_choice(small_site: Path) -> None:
@@ -543,10 +543,18 @@ def test_pattern_page_weight(small_site: Path) -> None:
     so does the index, whose search loads nothing before a query."""
     assets = asset_bytes(small_site, "site.css", "pygments.css", "qbank.js")
     folder = small_site / "computer-vision/pretrained-models"
-    for page in ("practice.html", "challenge.html", "test.html", "index.html"):
-        assert (folder / page).stat().st_size + assets <= 150_000, page
+    for page, script in (
+        ("practice.html", "qbank.js"),
+        ("challenge.html", "challenge.js"),
+        ("test.html", "test.js"),
+        ("index.html", "progress.js"),
+    ):
+        html = (folder / page).read_text()
+        assert f'assets/{script}" defer' in html, f"{page} does not load {script}"
+        assert (folder / page).stat().st_size + assets + asset_bytes(small_site, script) <= 150_000
     index = (small_site / "index.html").stat().st_size
-    assert index + asset_bytes(small_site, "site.css", "qbank.js", "search.js") <= 150_000
+    index_assets = ("site.css", "qbank.js", "progress.js", "search.js")
+    assert index + asset_bytes(small_site, *index_assets) <= 150_000
     assert "pygments.css" not in (small_site / "index.html").read_text(), "no code on the index"
 
 

@@ -138,7 +138,7 @@ def answer_letters(html: str, letter: str) -> Markup:
     html = str(html)  # Markup.replace would escape the element
     if ANSWER_MARK not in html:
         return Markup(html)
-    span = f'<span class="answer-letter" data-answer-letter>{letter}</span>'
+    span = f"<span data-answer-letter>{letter}</span>"
     parts: list[str] = []
     at = 0
     for tag in _TAG.finditer(html):

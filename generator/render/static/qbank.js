@@ -1,17 +1,16 @@
-/* qbank learner site: practice, challenge and test modes, progress, badges.
+/* qbank learner site: storage, questions, Practice mode, progress, badges.
  * No framework and no inline script: pages carry their data in data-* attributes.
  * Progress lives in localStorage under "qbank:<bank-slug>:<kind>:<id>" (see KEY). An
  * answer is stored as the key of the chosen choice (a hash of its text made at build
  * time, never its position) and judged against the page's own answer key whenever it is
  * read: choices that move or change in the bank never turn a wrong answer right.
- * search.js (index) and review.js (review page) use what this file exports as window.qbank. */
+ * challenge.js, test.js, progress.js, review.js and search.js, each loaded only by
+ * the pages that need it, use what this file exports as window.qbank. */
 (function () {
   "use strict";
 
   var PREFIX = "qbank:" + (document.body.getAttribute("data-bank") || "bank") + ":";
   var LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
-  var THRESHOLDS = [60, 30, 10];
-  var BANDS = ["easy", "medium", "hard"];
   /* Every stored key starts with its kind. Ids are slugs, which never hold ":", so no
    * question or pattern id can collide with a setting or with another kind of key. */
   var KEY = {
@@ -201,8 +200,9 @@
     });
     this.answer = this.keys.indexOf(this.answerKey);
     order.forEach(function (choice, i) {
+      /* The letter is the first text of each [data-letter] (a "." for screen readers may follow). */
       all(choice, "[data-letter]").forEach(function (span) {
-        span.textContent = LETTERS.charAt(i);
+        span.firstChild.nodeValue = LETTERS.charAt(i);
       });
     });
     var letter = LETTERS.charAt(this.answer);
@@ -460,484 +460,6 @@
     if (target >= 0) questions[target].el.scrollIntoView();
   }
 
-  /* ------------------------------------------------------------ challenge */
-  /* An attempt of a question starts when it is first shown after "Start": its clock and
-   * its order of choices (seeded, kept in its record) last until "Try again". */
-  function challenge(section) {
-    var pattern = section.getAttribute("data-pattern");
-    var badge = section.getAttribute("data-badge");
-    var announcer = one(section, "[data-announce]");
-    var questions = all(section, "article.question").map(function (el) {
-      var q = new Question(el);
-      q.limit = Number(el.getAttribute("data-time"));
-      q.attempts = Number(el.getAttribute("data-attempts"));
-      q.timer = one(el, "[data-timer]");
-      q.announced = Infinity;
-      return q;
-    });
-    var current = null;
-    var pager = new Pager(section, questions, function (q) {
-      current = q;
-      begin(q);
-      tick();
-    });
-    hints(section);
-
-    function state(q) {
-      return record(q) || { used: 0, done: false };
-    }
-    function save(q, s) {
-      s.p = pattern;
-      store.set(KEY.question(q.id), s);
-    }
-    function chosen(s) {
-      return s.c === undefined ? null : s.c;
-    }
-    function announce(text) {
-      if (announcer) announcer.textContent = text;
-    }
-    function remaining(q, s) {
-      if (!s.t0) return q.limit;
-      return q.limit - Math.floor((Date.now() - s.t0) / 1000);
-    }
-    function begin(q) {
-      var s = state(q);
-      if (s.done || s.t0) return;
-      s.t0 = Date.now();
-      s.s = newSeed();
-      save(q, s);
-      q.announced = Infinity;
-      q.arrange(s.s);
-    }
-
-    function render(q) {
-      var s = state(q);
-      q.arrange(s.s);
-      var left = q.attempts - (s.used || 0);
-      one(q.el, "[data-attempts-left]").textContent = String(Math.max(0, left));
-      q.lock(!!s.done);
-      var shown = chosen(s);
-      if (s.done) {
-        if (shown !== null) q.select(shown);
-        q.mark(shown, true);
-        q.showWhy(shown);
-        var right = "The correct answer is " + q.letter(q.answer) + ".";
-        if (q.right(shown)) q.say("✓ Correct! " + q.letter(q.answer) + " is right.", "ok");
-        else if (s.out) q.say("Time is up: this question counts as missed. " + right, "wrong");
-        else q.say("✗ No attempts left. " + right, "wrong");
-        q.showSolution(true);
-        q.timer.textContent = s.out ? "0:00" : clock(remaining(q, s) < 0 ? 0 : remaining(q, s));
-        if (s.out) q.timer.parentNode.classList.add("timer-out");
-      } else {
-        q.timer.textContent = clock(remaining(q, s));
-        if (shown !== null) {
-          q.mark(shown, false);
-          q.showWhy(shown);
-          q.say("✗ Not quite. " + plural(left, "attempt") + " left.", "wrong");
-        }
-      }
-    }
-
-    function finish(q, s, focusFeedback) {
-      save(q, s);
-      if (s.done) noteAnswer(q, pattern, chosen(s), "challenge");
-      render(q);
-      var complete = score();
-      if (focusFeedback) q.feedback.focus();
-      if (complete && s.done) announce(one(section, "[data-summary-text]").textContent);
-    }
-
-    function tick() {
-      var q = current;
-      if (!q || q.el.hidden) return;
-      var s = state(q);
-      if (s.done || !s.t0) return;
-      var left = remaining(q, s);
-      q.timer.textContent = clock(left);
-      q.timer.parentNode.classList.toggle("timer-low", left <= 10);
-      if (left <= 0) {
-        s.done = true;
-        s.out = true;
-        var hadFocus = q.contains(document.activeElement);
-        finish(q, s, hadFocus);
-        announce("Time is up for question " + (questions.indexOf(q) + 1) + ". It counts as missed.");
-        return;
-      }
-      for (var i = 0; i < THRESHOLDS.length; i++) {
-        var t = THRESHOLDS[i];
-        if (left <= t && t < q.announced && t < q.limit) {
-          q.announced = t;
-          if (left > t - 2) announce((t === 60 ? "1 minute" : t + " seconds") + " remaining.");
-        }
-      }
-    }
-
-    function score() {
-      var correct = 0;
-      var done = 0;
-      questions.forEach(function (q) {
-        var s = state(q);
-        if (s.done) done++;
-        if (s.done && q.right(chosen(s))) correct++;
-      });
-      var n = questions.length;
-      one(section, "[data-score]").textContent = "Score: " + correct + " of " + n;
-      var earned = correct === n && n > 0;
-      if (earned && badge && !store.get(KEY.badge(pattern))) {
-        store.set(KEY.badge(pattern), { name: badge });
-        announce("Badge earned: " + badge + "!");
-      }
-      var status = one(section, "[data-badge-status]");
-      var card = one(section, "[data-badge-card]");
-      var have = !!store.get(KEY.badge(pattern));
-      if (status) status.textContent = have ? "Badge earned!" : "Get all challenges correct to earn this badge!";
-      if (card) card.classList.toggle("badge-earned", have);
-      var summary = one(section, "[data-summary]");
-      show(summary, done === n);
-      if (done === n) {
-        var text = "You answered " + correct + " of " + n + " questions correctly.";
-        if (badge) text += earned ? " You earned the " + badge + " badge!" : " Answer every question correctly to earn the " + badge + " badge.";
-        one(summary, "[data-summary-text]").textContent = text;
-      }
-      return done === n;
-    }
-
-    questions.forEach(function (q) {
-      render(q);
-      on(q.el, "check", function () {
-        tick();
-        var s = state(q);
-        if (s.done) return;
-        var picked = q.selected();
-        if (picked === null) {
-          q.say("Choose an answer first.", "info");
-          return;
-        }
-        s.used = (s.used || 0) + 1;
-        s.c = picked;
-        if (q.right(picked) || s.used >= q.attempts) s.done = true;
-        finish(q, s, s.done);
-      });
-    });
-
-    var start = one(section, "[data-start]");
-    function run(index, focus) {
-      show(start, false);
-      pager.go(index, focus);
-    }
-    on(section, "start", function () {
-      run(pager.index, true);
-    });
-    on(section, "restart", function () {
-      questions.forEach(function (q) {
-        store.remove(KEY.question(q.id));
-        q.reset();
-        render(q);
-      });
-      score();
-      run(0, true);
-    });
-
-    var started = questions.some(function (q) {
-      return !!record(q);
-    });
-    score();
-    var target = hashTarget(pager);
-    if (started || target >= 0) {
-      var first = 0;
-      for (var i = 0; i < questions.length; i++) {
-        if (!state(questions[i]).done) {
-          first = i;
-          break;
-        }
-      }
-      if (target >= 0 && started) first = target;
-      if (target >= 0 && !started) {
-        pager.index = target;
-        one(start, '[data-action="start"]').textContent = "Start challenge at question " + (target + 1);
-      } else {
-        run(first, false);
-      }
-    }
-    window.setInterval(tick, 1000);
-  }
-
-  /* ------------------------------------------------------------ test */
-  /* Each attempt draws its own set from the pattern's whole pool, spread over the
-   * difficulty bands, and its own order of choices; its seed and the ids it drew are
-   * kept with its answers, so a reload shows the same test. */
-  function test(section) {
-    var pattern = section.getAttribute("data-pattern");
-    var key = KEY.test(pattern);
-    var limit = Number(section.getAttribute("data-draw")) || 10;
-    var list = one(section, "[data-test-list]");
-    var pool = all(list, "article.question").map(function (el) {
-      return new Question(el);
-    });
-    var byId = {};
-    pool.forEach(function (q) {
-      byId[q.id] = q;
-    });
-    var status = one(section, "[data-test-status]");
-    var summary = one(section, "[data-summary]");
-    var finishButton = one(section, '[data-action="finish"]');
-    var armed = false;
-
-    /* Round robin over the bands (each shuffled by the seed) until `limit` are drawn;
-     * shown easy first, in the author's order within a band. */
-    function draw(seed) {
-      var next = random(seed, "draw");
-      var bands = {};
-      BANDS.forEach(function (band) {
-        bands[band] = [];
-      });
-      pool.forEach(function (q) {
-        (bands[q.band] || bands.medium).push(q);
-      });
-      var pools = BANDS.map(function (band) {
-        return shuffled(bands[band], next);
-      });
-      var chosen = {};
-      var count = 0;
-      var want = Math.min(limit, pool.length);
-      while (count < want) {
-        pools.forEach(function (left) {
-          if (left.length && count < want) {
-            chosen[left.shift().id] = true;
-            count++;
-          }
-        });
-      }
-      var ids = [];
-      BANDS.forEach(function (band) {
-        bands[band].forEach(function (q) {
-          if (chosen[q.id]) ids.push(q.id);
-        });
-      });
-      return ids;
-    }
-    /* A new attempt; never the same set as the one before when the pool has others. */
-    function fresh(old) {
-      var before = old && old.ids ? old.ids.slice().sort().join(" ") : null;
-      var seed = newSeed();
-      var ids = draw(seed);
-      for (var tries = 0; tries < 20 && ids.slice().sort().join(" ") === before; tries++) {
-        seed = newSeed();
-        ids = draw(seed);
-      }
-      return { v: 2, seed: seed, ids: ids, a: {}, done: false, last: old && old.last, best: old && old.best };
-    }
-    /* The running attempt, started on the first visit. Questions no longer in the pattern
-     * and answers naming a choice that no longer exists are dropped. */
-    function state() {
-      var s = store.get(key);
-      if (!s || s.v !== 2 || !Array.isArray(s.ids)) {
-        s = fresh(null);
-        store.set(key, s);
-        return s;
-      }
-      var ids = s.ids.filter(function (id) {
-        return Object.prototype.hasOwnProperty.call(byId, id);
-      });
-      var answers = {};
-      var changed = ids.length !== s.ids.length;
-      Object.keys(s.a || {}).forEach(function (id) {
-        if (ids.indexOf(id) >= 0 && byId[id].has(s.a[id])) answers[id] = s.a[id];
-        else changed = true;
-      });
-      s.ids = ids;
-      s.a = answers;
-      if (!ids.length) s = fresh(s);
-      if (changed || !ids.length) store.set(key, s);
-      return s;
-    }
-    function drawn(s) {
-      return s.ids.map(function (id) {
-        return byId[id];
-      });
-    }
-    function answer(s, q) {
-      return s.a[q.id] === undefined ? null : s.a[q.id];
-    }
-    function place(s) {
-      pool.forEach(function (q) {
-        show(q.el, false);
-      });
-      drawn(s).forEach(function (q, i) {
-        list.appendChild(q.el);
-        show(q.el, true);
-        q.number(i + 1);
-        q.arrange(s.seed);
-      });
-    }
-    function render() {
-      var s = state();
-      var correct = 0;
-      drawn(s).forEach(function (q) {
-        q.reset();
-        var chosen = answer(s, q);
-        q.select(chosen);
-        if (!s.done) return;
-        if (q.right(chosen)) correct++;
-        q.lock(true);
-        q.mark(chosen, true);
-        q.showWhy(chosen);
-        var review = one(q.el, "[data-review]");
-        review.textContent = "";
-        var mine = document.createElement("p");
-        var right = document.createElement("p");
-        if (chosen === null) mine.textContent = "✗ You did not answer this question.";
-        else if (q.right(chosen)) mine.textContent = "✓ Your answer: " + q.letterOf(chosen) + ", correct.";
-        else mine.textContent = "✗ Your answer: " + q.letterOf(chosen) + ", wrong.";
-        right.textContent = "Correct answer: " + q.letter(q.answer) + ".";
-        mine.className = q.right(chosen) ? "review-ok" : "review-wrong";
-        review.appendChild(mine);
-        if (!q.right(chosen)) review.appendChild(right);
-        show(review, true);
-        q.showSolution(true);
-      });
-      show(summary, !!s.done);
-      show(finishButton, !s.done);
-      if (s.done) {
-        one(summary, "[data-summary-text]").textContent =
-          "You scored " + scoreText({ s: correct, n: s.ids.length }) + ".";
-        var best = s.best && s.last && (s.best.s !== s.last.s || s.best.n !== s.last.n);
-        one(summary, "[data-best]").textContent = best ? "Your best: " + scoreText(s.best) + "." : "";
-        status.textContent = "";
-      }
-    }
-
-    section.addEventListener("change", function (event) {
-      var radio = event.target;
-      if (!radio.matches('input[type="radio"]')) return;
-      var q = pool.filter(function (x) {
-        return x.contains(radio);
-      })[0];
-      var s = state();
-      if (!q || s.done) return;
-      s.a[q.id] = radio.value;
-      store.set(key, s);
-      disarm();
-    });
-    /* A new answer changes what is missing: the warning and "Finish anyway" go. */
-    function disarm() {
-      armed = false;
-      finishButton.textContent = "Finish test and see score";
-      status.textContent = "";
-    }
-    on(section, "finish", function () {
-      var s = state();
-      var missing = s.ids.filter(function (id) {
-        return s.a[id] === undefined;
-      }).length;
-      if (missing && !armed) {
-        armed = true;
-        status.textContent =
-          plural(missing, "question") + " not answered yet. Select “Finish anyway” to finish now; unanswered questions count as wrong.";
-        finishButton.textContent = "Finish anyway";
-        return;
-      }
-      var questions = drawn(s);
-      var correct = questions.filter(function (q) {
-        return q.right(answer(s, q));
-      }).length;
-      var n = questions.length;
-      s.done = true;
-      s.last = { s: correct, n: n, t: Date.now() };
-      if (!s.best || correct * s.best.n > s.best.s * n) s.best = { s: correct, n: n };
-      store.set(key, s);
-      questions.forEach(function (q) {
-        noteAnswer(q, pattern, answer(s, q), "test");
-      });
-      render();
-      one(section, "#summary-h").focus();
-    });
-    on(section, "retake", function () {
-      var s = fresh(state());
-      store.set(key, s);
-      disarm();
-      place(s);
-      render();
-      var first = drawn(s)[0];
-      if (first) first.focusTitle();
-    });
-    place(state());
-    render();
-  }
-
-  /* ------------------------------------------------------------ progress */
-  /* Cards and overviews: answered and correct questions, last and best test, badge. */
-  function progress() {
-    var elements = all(document, "[data-progress]");
-    if (!elements.length) return;
-    var byPattern = {};
-    store.keys().forEach(function (key) {
-      if (key.indexOf("q:") !== 0 && key.indexOf("wrong:") !== 0) return;
-      var s = store.get(key);
-      if (s && typeof s.p === "string") (byPattern[s.p] = byPattern[s.p] || []).push(key);
-    });
-    elements.forEach(function (el) {
-      var pattern = el.getAttribute("data-pattern");
-      var pairs = answerPairs(el);
-      var ids = {};
-      pairs.forEach(function (pair) {
-        ids[pair[0]] = true;
-      });
-      /* Progress on questions this pattern no longer has goes quietly. */
-      (byPattern[pattern] || []).forEach(function (key) {
-        if (!ids[key.slice(key.indexOf(":") + 1)]) store.remove(key);
-      });
-      var answered = 0;
-      var correct = 0;
-      pairs.forEach(function (pair) {
-        var s = store.get(KEY.question(pair[0]));
-        if (!s || !s.done) return;
-        answered++;
-        if (s.c === pair[1]) correct++;
-      });
-      var test = store.get(KEY.test(pattern));
-      var tested = !!(test && test.v === 2 && test.last && test.best);
-      var text = answered
-        ? "Answered " + answered + " of " + pairs.length + ", " + correct + " correct."
-        : tested
-          ? "No practice or challenge answers yet."
-          : "Not started.";
-      var badge = el.getAttribute("data-badge");
-      if (badge && store.get(KEY.badge(pattern))) text += " Badge earned: " + badge + ".";
-      one(el, ".progress-text").textContent = text;
-      var line = one(el, ".test-score");
-      if (line && tested) {
-        line.textContent = "Test: last " + scoreText(test.last) + ", best " + scoreText(test.best) + ".";
-        show(line, true);
-      }
-    });
-  }
-
-  /* The index: badges earned and mistakes waiting, from the browser's storage alone. */
-  function yours() {
-    var list = one(document, "[data-badge-list]");
-    var count = one(document, "[data-review-count]");
-    if (!list && !count) return;
-    var badges = [];
-    var wrong = 0;
-    store.keys().forEach(function (key) {
-      if (key.indexOf("wrong:") === 0) wrong++;
-      if (key.indexOf("badge:") !== 0) return;
-      var s = store.get(key);
-      if (s && typeof s.name === "string") badges.push(s.name);
-    });
-    if (count && wrong) {
-      count.textContent = plural(wrong, "question") + " you last answered wrong " + (wrong === 1 ? "waits" : "wait") + " for you.";
-    }
-    if (!list) return;
-    badges.sort().forEach(function (name) {
-      var item = document.createElement("li");
-      item.textContent = name;
-      list.appendChild(item);
-    });
-    show(one(document, "[data-badges-empty]"), badges.length === 0);
-  }
-
   function resets() {
     all(document, "[data-reset]").forEach(function (box) {
       var ask = one(box, '[data-action="reset-ask"]');
@@ -967,10 +489,19 @@
     KEY: KEY,
     store: store,
     Question: Question,
+    Pager: Pager,
+    record: record,
     answerable: answerable,
     noteAnswer: noteAnswer,
+    hashTarget: hashTarget,
+    answerPairs: answerPairs,
     hints: hints,
+    newSeed: newSeed,
+    random: random,
+    shuffled: shuffled,
+    clock: clock,
     plural: plural,
+    scoreText: scoreText,
     show: show,
     all: all,
     one: one,
@@ -978,9 +509,5 @@
   };
   migrate();
   all(document, '[data-mode="practice"]').forEach(practice);
-  all(document, '[data-mode="challenge"]').forEach(challenge);
-  all(document, '[data-mode="test"]').forEach(test);
-  progress();
-  yours();
   resets();
 })();
