@@ -572,6 +572,19 @@ def test_paginate_links_the_pages_around() -> None:
     assert paginate([], 10, "page")[0].links == [pages.PageLink("1", "index.html", True)]
 
 
+@pytest.mark.parametrize(("count", "shown"), [(pages.INDEX_SHOWS_ALL_UP_TO, 30), (31, 4)])
+def test_the_index_shows_every_pattern_of_a_small_bank(count: int, shown: int) -> None:
+    """One topic of ``count`` patterns: all on the index while the bank is small."""
+    texts = TextRenderer(2)
+    bank = generated_bank(count * 2, per_pattern=2)
+    one_topic = [
+        pages.pattern_page(dataclasses.replace(p, topic="T", topic_slug="t"), n, texts)
+        for n, p in enumerate(bank.patterns)
+    ]
+    [topic] = pages.topics(one_topic)
+    assert len(topic.pages) == count and len(topic.shown) == shown
+
+
 @pytest.fixture(scope="module")
 def big_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path]]:
     """The site of a generated bank of 5,000 questions (500 patterns in 20 topics)."""

@@ -19,8 +19,10 @@ from generator.render.views import band_counts, choice_keys, draw_test
 MODES = (("practice", "Practice"), ("challenge", "Challenge"), ("test", "Test"))
 #: Topics on each page of the index.
 TOPICS_PER_PAGE = 20
-#: Patterns shown under each topic on the index (its own page lists them all).
+#: Patterns shown under each topic on the index (its own page lists them all)...
 CARDS_PER_TOPIC = 4
+#: ...unless the whole bank has no more patterns than this: then the index shows them all.
+INDEX_SHOWS_ALL_UP_TO = 30
 #: Patterns on each page of a topic.
 PATTERNS_PER_PAGE = 40
 
@@ -91,6 +93,8 @@ class Topic:
     name: str
     slug: str
     pages: tuple[PatternPage, ...]
+    shown: tuple[PatternPage, ...]
+    """The patterns the index shows under the topic."""
 
     @property
     def url(self) -> str:
@@ -102,18 +106,17 @@ class Topic:
         """How many questions the topic's patterns hold."""
         return sum(len(page.pattern.questions) for page in self.pages)
 
-    @property
-    def shown(self) -> tuple[PatternPage, ...]:
-        """The patterns the index shows under the topic."""
-        return self.pages[:CARDS_PER_TOPIC]
-
 
 def topics(pages: list[PatternPage]) -> list[Topic]:
     """Patterns grouped by topic folder, in the order the bank first names each topic."""
     grouped: dict[str, list[PatternPage]] = {}
     for page in pages:
         grouped.setdefault(page.pattern.topic_slug, []).append(page)
-    return [Topic(group[0].pattern.topic, slug, tuple(group)) for slug, group in grouped.items()]
+    shown = len(pages) if len(pages) <= INDEX_SHOWS_ALL_UP_TO else CARDS_PER_TOPIC
+    return [
+        Topic(group[0].pattern.topic, slug, tuple(group), tuple(group[:shown]))
+        for slug, group in grouped.items()
+    ]
 
 
 @dataclass(frozen=True)
