@@ -139,6 +139,13 @@ def render(work: Path) -> list[Figure]:
     return site.measure(work)
 
 
+def site_scale(work: Path) -> list[Figure]:
+    """A bank of 50,000 questions: the index's weight and the bytes a search loads."""
+    from bench import site
+
+    return site.scale(work)
+
+
 def isolation(work: Path) -> list[Figure]:
     """What the jail costs per run: one run of `pass`, fresh and warm, vs a bare interpreter."""
     from generator.sandbox import Limits, Sandbox
@@ -180,6 +187,7 @@ BENCHES: dict[str, Callable[[Path], Figure | list[Figure]]] = {
     "tensorflow": tensorflow,
     "warm-cache": warm_cache,
     "render": render,
+    "site-scale": site_scale,
 }
 
 

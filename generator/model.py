@@ -68,6 +68,8 @@ class Defaults:
     timeout: float = 30
     runs: int = 2
     memory_mb: int = 4096
+    shuffle: bool = False
+    """Whether questions shuffle their choices for each Test and Challenge attempt."""
 
 
 @dataclass(frozen=True)
@@ -160,6 +162,8 @@ class Question:
     code: str | None = None
     language: str = "python"
     shuffle: bool = False
+    """Shuffle the choices for each Test and Challenge attempt, in the browser (the
+    question's own ``shuffle``, else the bank's default)."""
     hint: str | None = None
     solution: Solution | None = None
     common_mistakes: tuple[str, ...] = ()

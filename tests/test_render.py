@@ -6,11 +6,10 @@ import dataclasses
 import json
 import os
 import re
-import subprocess
-import sys
 import threading
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 from jinja2.sandbox import SandboxedEnvironment
@@ -18,12 +17,15 @@ from jinja2.sandbox import SandboxedEnvironment
 import generator.render as render
 from generator.errors import Location
 from generator.model import Bank, Pattern, Solution, Step, Verify
-from generator.render import environment, render_site
+from generator.render import environment, pages, render_site, search
+from generator.render.pages import paginate
 from generator.render.publish import SITE_MARKER, publish
-from generator.render.text import TextRenderer, image_source_allowed
+from generator.render.text import ANSWER_MARK, TextRenderer, answer_letters, image_source_allowed
 from generator.render.theme import ThemeError
-from generator.render.views import build_view, display_order, draw_test
+from generator.render.views import build_view, choice_key, choice_keys, draw_test
 from generator.result import Environment, QuestionResult
+from generator.validate import load_bank
+from tests.helpers import sample
 from tests.site_helpers import (
     GOLDEN,
     build_small_site,
@@ -141,9 +143,45 @@ def test_author_html_never_executes(tmp_path: Path) -> None:
                 assert not (value or "").strip().lower().startswith("javascript:"), page
                 if name == "src":
                     assert not re.match(r"^\s*([a-z]+:|//)", value or "", re.I), page
-    index = (tmp_path / "assets" / "search-index.js").read_text(encoding="utf-8")
-    assert "<" not in index and "javascript:" not in index.lower()
-    assert "onerror" not in index.lower()
+    for part in (tmp_path / "assets" / "search").iterdir():
+        text = part.read_text(encoding="utf-8")
+        assert "<" not in text and "javascript:" not in text.lower(), part
+        assert "onerror" not in text.lower(), part
+    # The review page's questions: the same sanitised HTML, as strings in a script.
+    for fragment in review_fragments(tmp_path):
+        parsed = Tags()
+        parsed.feed(fragment)
+        assert parsed.script_text == []
+        for tag, attrs in parsed.tags:
+            assert tag not in ("script", "iframe", "style", "img"), tag
+            for name, value in attrs.items():
+                assert not name.startswith("on") and name != "style", (tag, name)
+                assert not (value or "").strip().lower().startswith("javascript:")
+
+
+def script_data(script: Path) -> Any:
+    """What a script of the site assigns: ``(window.G=window.G||{})["key"]=DATA;``."""
+    return json.loads(script.read_text(encoding="utf-8").partition("]=")[2].strip()[:-1])
+
+
+def review_data(site: Path) -> dict[str, dict[str, object]]:
+    """Every ``assets/review/<pattern>.js`` of a site, read back as the data it assigns."""
+    found: dict[str, dict[str, object]] = {}
+    for script in sorted((site / "assets" / "review").glob("*.js")):
+        text = script.read_text(encoding="utf-8")
+        assert "</" not in text, f"{script}: a string could close a <script>"
+        head, _, body = text.partition("]=")
+        found[json.loads(head.rpartition("[")[2])] = json.loads(body.strip().removesuffix(";"))
+    return found
+
+
+def review_fragments(site: Path) -> list[str]:
+    """The HTML of every question as the review page would insert it."""
+    return [
+        html
+        for data in review_data(site).values()
+        for html in data["questions"].values()  # type: ignore[attr-defined]
+    ]
 
 
 def stdout_verify(output: str | None = None) -> Verify:
@@ -183,16 +221,16 @@ def test_choices_checked_against_stdout_are_shown_literally() -> None:
         '<code class="output">2*3*4</code>',
         '<code class="output">`x` {answer}</code>',
     ]
-    assert str(view.final_answer) == f"{shown[0]} → Option A"
+    assert str(view.final_answer) == f"{shown[0]} → Option {letter('A')}"
     # With an `output:` override the choices are not what was checked: Markdown as usual.
     free = dataclasses.replace(checked, verify=stdout_verify("24"))
     view = build_view(free, TextRenderer())
     assert [str(c.html) for c in view.choices] == [
         "&lt;class 'int'&gt; 24 <strong>init</strong>",
         "2<em>3</em>4",
-        "<code>x</code> A",
+        f"<code>x</code> {letter('A')}",
     ]
-    assert "<strong>init</strong> → Option A" in str(view.final_answer)
+    assert f"<strong>init</strong> → Option {letter('A')}" in str(view.final_answer)
 
 
 def test_code_label_is_the_title_as_shown() -> None:
@@ -286,39 +324,75 @@ def test_overview_says_how_many_modes(small_site: Path) -> None:
     assert '<p class="modes-available">3 modes available</p>' in overview
 
 
+def letter(text: str) -> str:
+    """An ``{answer}`` as the page writes it: an element the script fills, holding the
+    author-order letter for a page without its script."""
+    return f"<span data-answer-letter>{text}</span>"
+
+
 def test_answer_letters_follow_the_correct_choice(small_site: Path) -> None:
     practice = (small_site / "computer-vision/pretrained-models/practice.html").read_text()
-    assert "Pre-trained models reuse features = D" in practice
-    assert "reducing training time → Option D" in practice
-    assert '<code class="output">(1, 1000)</code> → Option B' in practice
-    assert "Output shape = (batch, 1000 classes) = B" in practice
-    assert "Option A uses the correct function" in practice
-    for page in [*html_files(small_site), small_site / "assets/search-index.js"]:
-        assert "{answer}" not in page.read_text(encoding="utf-8"), page
+    assert f"Pre-trained models reuse features = {letter('D')}" in practice
+    assert f"reducing training time → Option {letter('D')}" in practice
+    assert f'<code class="output">(1, 1000)</code> → Option {letter("B")}' in practice
+    assert f"Output shape = (batch, 1000 classes) = {letter('B')}" in practice
+    assert f"Option {letter('A')} uses the correct function" in practice
+    scripts = [*(small_site / "assets/search").iterdir(), *(small_site / "assets/review").iterdir()]
+    for page in [*html_files(small_site), *scripts]:
+        text = page.read_text(encoding="utf-8")
+        assert "{answer}" not in text and ANSWER_MARK not in text, page
 
 
-def test_shuffle_is_deterministic_and_letters_follow_it(tmp_path: Path) -> None:
-    splits = pattern("data-splits")
-    shuffled = splits.questions[0]
-    order = display_order(shuffled)
-    assert order == display_order(shuffled)
-    assert sorted(order) == list(range(len(shuffled.choices)))
-    letter = "ABC"[order.index(shuffled.correct_index)]
-    code = (
-        "from tests.site_helpers import pattern\n"
-        "from generator.render.views import display_order\n"
-        "print(display_order(pattern('data-splits').questions[0]))"
+def test_answer_in_an_attribute_is_the_letter_itself() -> None:
+    rendered = TextRenderer().block(
+        f'[see]({ANSWER_MARK}.html "Option {ANSWER_MARK}") and `{ANSWER_MARK}`'
     )
-    env = {**os.environ, "PYTHONHASHSEED": "12345", "PYTHONPATH": str(Path(__file__).parent.parent)}
-    other = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
-    )
-    assert other.stdout.strip() == str(order)
+    html = str(answer_letters(str(rendered), "C"))
+    assert 'href="C.html" title="Option C"' in html
+    assert f"<code>{letter('C')}</code>" in html
 
-    render_site(Bank(tmp_path, small_bank().settings, (splits,)), tmp_path / "a")
-    html = (tmp_path / "a/machine-learning/data-splits/practice.html").read_text()
-    assert f"Unseen data = {letter}" in html
-    assert f'data-answer="{order.index(shuffled.correct_index)}"' in html
+
+@pytest.fixture(scope="module")
+def pool_bank() -> Bank:
+    """tests/samples/test-pool: 18 questions over three bands, shuffled bank-wide."""
+    bank, problems = load_bank(sample("test-pool"))
+    assert problems == []
+    return bank
+
+
+def test_shuffle_is_left_to_the_browser(pool_bank: Bank, tmp_path: Path) -> None:
+    """`defaults: shuffle` applies to every question that does not pin its order; pages
+    keep the author's order, mark the questions that shuffle, and name choices by key."""
+    assert pool_bank.settings.defaults.shuffle is True
+    questions = {q.id: q for q in pool_bank.questions()}
+    assert questions["reshape-size"].shuffle is True
+    assert questions["all-of-the-above"].shuffle is False
+    assert all(
+        q.shuffle is False for q in small_bank().questions() if q.pattern_id != "data-splits"
+    )
+
+    render_site(pool_bank, tmp_path)
+    html = (tmp_path / "tensors/tensor-shapes/test.html").read_text()
+    pinned = re.search(r'<article class="question" id="q-all-of-the-above"[^>]*>', html)
+    shuffled = re.search(r'<article class="question" id="q-reshape-size"[^>]*>', html)
+    assert pinned and shuffled
+    assert "data-shuffle" not in pinned[0] and "data-shuffle" in shuffled[0]
+    q = questions["reshape-size"]
+    keys = choice_keys(q)
+    assert f'data-answer="{keys[q.correct_index]}"' in shuffled[0]
+    values = re.findall(r'name="a-reshape-size" id="[^"]+" value="([^"]+)"', html)
+    assert values == keys, "choices in the author's order, each named by its key"
+
+
+def test_choice_keys_survive_reordering_not_editing() -> None:
+    q = pattern("pretrained-models").questions[0]
+    reordered = dataclasses.replace(q, choices=tuple(reversed(q.choices)))
+    assert choice_keys(reordered) == list(reversed(choice_keys(q)))
+    wrong = next(c for c in q.choices if not c.correct)
+    edited = dataclasses.replace(wrong, text=wrong.text + " (edited)")
+    now_right = dataclasses.replace(wrong, correct=True)
+    assert len({choice_key(wrong), choice_key(edited), choice_key(now_right)}) == 3
+    assert choice_key(dataclasses.replace(wrong, why="new feedback")) == choice_key(wrong)
 
 
 def test_builds_are_byte_identical(tmp_path: Path) -> None:
@@ -460,29 +534,117 @@ def test_publish_creates_a_missing_site(tmp_path: Path) -> None:
     assert (site / "index.html").is_file()
 
 
+def asset_bytes(site: Path, *names: str) -> int:
+    return sum((site / "assets" / name).stat().st_size for name in names)
+
+
 def test_pattern_page_weight(small_site: Path) -> None:
-    """A pattern page with 10 questions, with everything it loads, stays under 150 KB."""
-    assets = sum(
-        (small_site / "assets" / name).stat().st_size
-        for name in ("site.css", "pygments.css", "qbank.js")
-    )
+    """A pattern page with 10 questions, with everything it loads, stays under 150 KB;
+    so does the index, whose search loads nothing before a query."""
+    assets = asset_bytes(small_site, "site.css", "pygments.css", "qbank.js")
     folder = small_site / "computer-vision/pretrained-models"
-    for page in ("practice.html", "challenge.html", "test.html", "index.html"):
-        assert (folder / page).stat().st_size + assets <= 150_000, page
+    for page, script in (
+        ("practice.html", "qbank.js"),
+        ("challenge.html", "challenge.js"),
+        ("test.html", "test.js"),
+        ("index.html", "progress.js"),
+    ):
+        html = (folder / page).read_text()
+        assert f'assets/{script}" defer' in html, f"{page} does not load {script}"
+        assert (folder / page).stat().st_size + assets + asset_bytes(small_site, script) <= 150_000
     index = (small_site / "index.html").stat().st_size
-    index += (small_site / "assets/search-index.js").stat().st_size
-    assert index + assets <= 150_000
+    index_assets = ("site.css", "qbank.js", "progress.js", "search.js")
+    assert index + asset_bytes(small_site, *index_assets) <= 150_000
+    assert "pygments.css" not in (small_site / "index.html").read_text(), "no code on the index"
 
 
-def test_five_thousand_questions(tmp_path: Path) -> None:
-    """Search index ≤ 1 MB for a 5,000-question bank (render speed is measured in bench/)."""
-    bank = generated_bank(5000)
-    written = render_site(bank, tmp_path)
-    size = (tmp_path / "assets/search-index.js").stat().st_size
-    assert size <= 1_000_000, size
-    data = json.loads((tmp_path / "assets/search-index.js").read_text().split("=", 1)[1][:-2])
-    assert len(data["q"]) == 5000
-    assert len(written) == 5 + 500 * 4
+def test_paginate_links_the_pages_around() -> None:
+    lists = paginate(list(range(95)), 10, "page")
+    assert [len(listing.items) for listing in lists] == [10] * 9 + [5]
+    assert lists[0].url == "index.html" and lists[1].url == "page-2.html"
+    middle = lists[4]
+    assert middle.previous == "page-4.html" and middle.next == "page-6.html"
+    labels = [(link.label, link.current) for link in middle.links]
+    assert labels == [
+        ("1", False), ("…", False), ("3", False), ("4", False), ("5", True),
+        ("6", False), ("7", False), ("…", False), ("10", False),
+    ]  # fmt: skip
+    assert paginate([], 10, "page")[0].links == [pages.PageLink("1", "index.html", True)]
+
+
+@pytest.mark.parametrize(("count", "shown"), [(pages.INDEX_SHOWS_ALL_UP_TO, 30), (31, 4)])
+def test_the_index_shows_every_pattern_of_a_small_bank(count: int, shown: int) -> None:
+    """One topic of ``count`` patterns: all on the index while the bank is small."""
+    texts = TextRenderer(2)
+    bank = generated_bank(count * 2, per_pattern=2)
+    one_topic = [
+        pages.pattern_page(dataclasses.replace(p, topic="T", topic_slug="t"), n, texts)
+        for n, p in enumerate(bank.patterns)
+    ]
+    [topic] = pages.topics(one_topic)
+    assert len(topic.pages) == count and len(topic.shown) == shown
+
+
+@pytest.fixture(scope="module")
+def big_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path]]:
+    """The site of a generated bank of 5,000 questions (500 patterns in 20 topics)."""
+    out = tmp_path_factory.mktemp("five-thousand")
+    return out, render_site(generated_bank(5000), out)
+
+
+def test_five_thousand_questions(big_site: tuple[Path, list[Path]]) -> None:
+    """Every question is searchable, in parts no larger than their budget."""
+    out, written = big_site
+    parts = out / "assets" / "search"
+    manifest = script_data(parts / "index.js")
+    assert manifest["count"] == 5000
+    assert (parts / "index.js").stat().st_size <= 20_000
+    for name, kind, file, size in manifest["shards"]:
+        assert (parts / f"{file}.js").stat().st_size == size
+        data = script_data(parts / f"{file}.js")
+        assert all(word.startswith(name) for word in data)
+        if kind == "e":
+            assert list(data) == [name]
+        elif len(data) > 1:
+            assert size <= search.SHARD_BYTES + 200, (name, size)
+    chunks = sorted(parts.glob("d-*.js"))
+    assert len(chunks) == 5000 // search.CHUNK
+    assert max(chunk.stat().st_size for chunk in chunks) <= 10_000
+    html = [p for p in written if p.suffix == ".html"]
+    # 500 patterns × (overview + 3 modes), 20 topic pages, the index, the review page.
+    assert len(html) == 500 * 4 + 20 + 1 + 1
+    assert len(list((out / "assets" / "review").iterdir())) == 500
+
+
+def test_the_index_stays_light_as_the_bank_grows(
+    big_site: tuple[Path, list[Path]], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The index shows a few patterns per topic and links every topic's own pages; with
+    more topics than fit, the index itself has pages."""
+    out, _ = big_site
+    index = (out / "index.html").read_text()
+    assert index.count('class="card pattern-card"') == 20 * pages.CARDS_PER_TOPIC
+    assert index.count("All 25 patterns in Topic") == 20
+    assert len(index.encode()) <= 120_000
+    topic = (out / "topic-03" / "index.html").read_text()
+    assert topic.count('class="card pattern-card"') == 25
+    assert '<a href="../topic-03/pattern-0003/index.html">' in topic
+
+    monkeypatch.setattr(pages, "TOPICS_PER_PAGE", 6)
+    monkeypatch.setattr(render, "TOPICS_PER_PAGE", 6)
+    monkeypatch.setattr(render, "PATTERNS_PER_PAGE", 10)
+    render_site(generated_bank(200), tmp_path)
+    assert sorted(p.name for p in tmp_path.glob("*.html")) == [
+        "index.html", "review.html", "topics-2.html", "topics-3.html", "topics-4.html"
+    ]  # fmt: skip
+    first = (tmp_path / "index.html").read_text()
+    assert first.count('<section class="topic"') == 6
+    assert '<a href="topics-2.html" rel="next">' in first
+    assert sorted(p.name for p in (tmp_path / "topic-00").glob("*.html")) == ["index.html"]
+    render_site(generated_bank(600, per_pattern=2), tmp_path / "more")
+    assert sorted(p.name for p in (tmp_path / "more/topic-00").glob("*.html")) == [
+        "index.html", "page-2.html"
+    ]  # fmt: skip
 
 
 def test_parallel_render_equals_serial(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -51,7 +51,8 @@ def regenerate() -> None:
 
 
 def screenshots() -> list[Path]:
-    """Index and each mode of a pattern, as a learner sees them, at 375 and 1280 px wide."""
+    """Each page a learner meets, at 375 and 1280 px wide: a pattern's modes, then the
+    review, the index and a topic page, which by then show the progress made."""
     from playwright.sync_api import sync_playwright
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -62,10 +63,12 @@ def screenshots() -> list[Path]:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         cv = site / "computer-vision" / "pretrained-models"
         shots: list[tuple[str, Path, str]] = [
-            ("index", site / "index.html", ""),
             ("practice", cv / "practice.html", "practice"),
             ("challenge", cv / "challenge.html", "challenge"),
             ("test", cv / "test.html", "test"),
+            ("review", site / "review.html", "review"),
+            ("index", site / "index.html", ""),
+            ("topic", site / "computer-vision" / "index.html", ""),
         ]
         for width in (375, 1280):
             for scheme in ("light", "dark"):
@@ -88,7 +91,7 @@ def screenshots() -> list[Path]:
 
 
 def _act(page: Any, action: str) -> None:
-    """Bring a mode page into the state worth showing: answered, timed, reviewed."""
+    """Bring a page into the state worth showing: answered, timed, reviewed."""
     if action == "practice":
         page.get_by_label("A. They require more data").check()
         page.get_by_role("button", name="Check answer").first.click()
@@ -98,8 +101,25 @@ def _act(page: Any, action: str) -> None:
         page.get_by_label("A. Because pre-trained models use less memory").check()
         page.get_by_role("button", name="Check answer").first.click()
     elif action == "test":
-        for article in page.locator("article.question").all()[:9]:
+        for article in page.locator("article.question:not([hidden])").all()[:9]:
             article.locator("input[type=radio]").first.check()
         page.get_by_role("button", name="Finish test and see score").click()
         page.get_by_role("button", name="Finish anyway").click()
         page.evaluate("window.scrollTo(0, 0)")
+    elif action == "review":
+        first = page.locator("[data-review-list] article.question").first
+        first.wait_for()
+        right = _correct_text(first.get_attribute("data-qid"))
+        shown = [" ".join(t.split()) for t in first.locator(".choice-text").all_inner_texts()]
+        first.locator("input[type=radio]").nth(shown.index(right)).check()
+        first.get_by_role("button", name="Check answer").click()
+        page.evaluate("window.scrollTo(0, 0)")
+
+
+def _correct_text(qid: str) -> str:
+    """The correct choice of a golden-bank question, as a page shows it (no Markdown)."""
+    from generator.validate import load_bank
+
+    bank, _ = load_bank(GOLDEN_BANK)
+    question = next(q for q in bank.questions() if q.id == qid)
+    return " ".join(question.correct.text.replace("`", "").split())

@@ -1,17 +1,31 @@
-"""The learner site: an index, and per pattern an overview and one page per mode.
+"""The learner site: lists of topics and patterns, a pattern's overview and modes, a review.
 
 Layout of the output (every URL relative, so it opens from ``file://``)::
 
-    index.html                      topics, patterns, progress, badges, search
-    assets/                         site.css, pygments.css, qbank.js, search-index.js
+    index.html, topics-<n>.html     topics with a few patterns each, search, badges, review
+    review.html                     the questions last answered wrong, practised in place
+    <topic-slug>/index.html, page-<n>.html
+                                    every pattern of a topic
     <topic-slug>/<pattern-id>/      index.html, practice.html, challenge.html, test.html
+    assets/                         site.css, pygments.css, qbank.js, search.js, review.js
+    assets/search/                  the search index in parts (see search.py)
+    assets/review/<pattern-id>.js   a pattern's questions as the review page shows them
+
+What each output is made from, for rebuilding only what changed:
+
+- a pattern's folder and ``assets/review/<id>.js``: that pattern, its questions' results,
+  the site settings and the theme (:func:`_render_chunk`, one job per pattern);
+- a topic's pages: the title, counts and answer keys of its patterns (:func:`_render_lists`);
+- the index pages: every topic's name and counts, and the patterns shown under each;
+- ``assets/search/``: every question's title and words (:func:`search_files`);
+- ``review.html`` and the static assets: the site settings and the theme only.
 """
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
-import re
 import shutil
 import sys
 import threading
@@ -31,13 +45,27 @@ from jinja2 import (
 )
 from markupsafe import Markup
 
-from generator.model import Bank, Pattern, Question
-from generator.render.search import search_index
+from generator.model import Bank
+from generator.render.pages import (
+    MODES,
+    PATTERNS_PER_PAGE,
+    TOPICS_PER_PAGE,
+    PatternPage,
+    Site,
+    Topic,
+    paginate,
+    pattern_page,
+    slugify,
+    topics,
+)
+from generator.render.search import search_files
 from generator.render.text import TextRenderer, pygments_css
 from generator.render.theme import SiteSandbox, ThemeError, describe
 from generator.render.theme import files as theme_files
-from generator.render.views import band_counts, build_views, draw_test
+from generator.render.views import build_views
 from generator.result import QuestionResult
+
+__all__ = ["MODES", "PatternPage", "Site", "Topic", "environment", "render_site", "slugify"]
 
 STATIC = Path(__file__).parent / "static"
 #: Forbids inline scripts and every source outside the site.
@@ -45,45 +73,10 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "font-src 'self'; connect-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'"
 )
-MODES = (("practice", "Practice"), ("challenge", "Challenge"), ("test", "Test"))
 #: Folders between the site root and a pattern's pages (``<topic>/<pattern>/``).
 PATTERN_DEPTH = 2
 #: Banks with at least this many questions render their patterns in parallel processes.
 PARALLEL_FROM = 800
-
-
-@dataclass(frozen=True)
-class Site:
-    """Bank-wide values every page shows."""
-
-    title: str
-    slug: str
-    description: Markup
-
-
-@dataclass(frozen=True)
-class PatternPage:
-    """A pattern with what its overview, its mode pages and the index show."""
-
-    pattern: Pattern
-    url: str
-    """Folder of the pattern's pages, relative to the site root, ending in ``/``."""
-    intro: Markup
-    practice: tuple[Question, ...]
-    challenge: tuple[Question, ...]
-    test: tuple[Question, ...]
-    bands: dict[str, int]
-    minutes: int
-
-    @property
-    def modes(self) -> list[tuple[str, str]]:
-        """(page name, label) of the modes this pattern has questions for."""
-        return [(name, label) for name, label in MODES if getattr(self, name)]
-
-
-def slugify(text: str) -> str:
-    """``Pattern Practice`` → ``pattern-practice``."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "bank"
 
 
 @lru_cache(maxsize=8)
@@ -106,7 +99,21 @@ def environment(theme: Path | None = None) -> Environment:
         keep_trailing_newline=True,
     )
     env.globals["csp"] = CSP
+    env.filters["js_string"] = js_string
     return env
+
+
+def js_string(value: object) -> Markup:
+    """``value`` as a JavaScript string literal, safe inside a script file or element."""
+    text = json.dumps(str(value), ensure_ascii=False)
+    for raw, escaped in (
+        ("</", "<\\/"),
+        ("<!--", "\\u003c!--"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
+        text = text.replace(raw, escaped)
+    return Markup(text)
 
 
 def render_site(
@@ -123,26 +130,42 @@ def render_site(
     if theme is not None:
         theme_files(theme)  # refuses symbolic links and special files before any is read
     env = environment(theme)
-    # Relative image paths are checked against the depth of the page showing them.
-    texts = TextRenderer(PATTERN_DEPTH)
     site = Site(
         bank.settings.title,
         slugify(bank.settings.title),
         TextRenderer(0).block(bank.settings.description),
     )
-    pages = [_pattern_page(pattern, texts) for pattern in bank.patterns]
+    # Relative image paths are checked against the depth of the page showing them.
+    texts = TextRenderer(PATTERN_DEPTH)
+    pages = [pattern_page(pattern, n, texts) for n, pattern in enumerate(bank.patterns)]
     written = _copy_assets(out, theme)
     urls = {page.pattern.id: page.url for page in pages}
-    written.append(_write(out / "assets" / "search-index.js", search_index(bank, urls)))
-
-    topics: dict[str, list[PatternPage]] = {}
-    for page in pages:
-        topics.setdefault(page.pattern.topic, []).append(page)
-    index = _render(env, theme, "index.html", site=site, root="", topics=topics)
-    written.append(_write(out / "index.html", index))
-
+    for name, text in search_files(bank, urls).items():
+        written.append(_write(out / name, text))
+    written += _render_lists(env, theme, out, site, topics(pages))
+    review = _render(env, theme, "review.html", site=site, root="")
+    written.append(_write(out / "review.html", review))
     job = _Job(out, site, theme, dict(results or {}))
     return written + _render_patterns(job, pages)
+
+
+def _render_lists(
+    env: Environment, theme: Path | None, out: Path, site: Site, all_topics: list[Topic]
+) -> list[Path]:
+    """The index (topics, a few patterns under each) and every topic's own pages."""
+    written: list[Path] = []
+    for listing in paginate(all_topics, TOPICS_PER_PAGE, "topics"):
+        # `topics` (name → patterns shown) is what themes written before topic pages read.
+        shown = {topic.name: list(topic.shown) for topic in listing.items}
+        html = _render(env, theme, "index.html", site=site, root="", listing=listing, topics=shown)
+        written.append(_write(out / listing.url, html))
+    for topic in all_topics:
+        for part in paginate(topic.pages, PATTERNS_PER_PAGE, "page"):
+            html = _render(
+                env, theme, "topic.html", site=site, root="../", topic=topic, listing=part
+            )
+            written.append(_write(out / topic.slug / part.url, html))
+    return written
 
 
 @dataclass(frozen=True)
@@ -173,7 +196,8 @@ def _render_patterns(job: _Job, pages: list[PatternPage]) -> list[Path]:
 
 
 def _render_chunk(job: _Job, pages: list[PatternPage]) -> list[Path]:
-    """An overview page and one page per mode for each pattern of ``pages``."""
+    """For each pattern of ``pages``: its overview, a page per mode, and its questions as
+    the review page shows them (``assets/review/<id>.js``)."""
     env = environment(job.theme)
     texts = TextRenderer(PATTERN_DEPTH)
     written: list[Path] = []
@@ -186,6 +210,8 @@ def _render_chunk(job: _Job, pages: list[PatternPage]) -> list[Path]:
         for mode, _label in page.modes:
             html = _render(env, job.theme, f"{mode}.html", **common, mode=mode)
             written.append(_write(folder / f"{mode}.html", html))
+        data = _render(env, job.theme, "review-data.js", **common, mode="review")
+        written.append(_write(job.out / "assets" / "review" / f"{page.pattern.id}.js", data))
     return written
 
 
@@ -200,20 +226,6 @@ def _render(env: Environment, theme: Path | None, name: str, **context: object) 
         if theme is None:
             raise  # the package's own templates failing is a bug in qbank: keep its traceback
         raise ThemeError(describe(exc, theme)) from None
-
-
-def _pattern_page(pattern: Pattern, texts: TextRenderer) -> PatternPage:
-    minutes = pattern.minutes or max(1, 2 * len(pattern.questions))
-    return PatternPage(
-        pattern=pattern,
-        url=f"{pattern.topic_slug}/{pattern.id}/",
-        intro=texts.block(pattern.intro),
-        practice=pattern.practice(),
-        challenge=pattern.challenge(),
-        test=draw_test(pattern),
-        bands=band_counts(pattern.questions),
-        minutes=minutes,
-    )
 
 
 def _copy_assets(out: Path, theme: Path | None) -> list[Path]:

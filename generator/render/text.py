@@ -31,6 +31,11 @@ CODE_CLASS = "hl"
 #: Marks the images Markdown made (``![alt](src)``); raw ``<img>`` an author wrote has none.
 #: Random per process, so author HTML cannot forge it; it never reaches a page.
 _IMAGE_MARK = "data-qbank-" + secrets.token_hex(6)
+#: Stands for ``{answer}`` while a text goes through Markdown and nh3 (letters only, so
+#: neither changes it); random per process, so author text cannot forge it.
+ANSWER_MARK = "qbankanswer" + secrets.token_hex(6)
+# A tag as nh3 serialises it: attribute values double-quoted, and they may hold ">".
+_TAG = re.compile(r'<(?:[^>"]|"[^"]*")*>')
 
 _TAGS = set(nh3.ALLOWED_TAGS) | {"span", "div", "pre", "code"}
 _ATTRIBUTES: dict[str, set[str]] = {
@@ -123,6 +128,25 @@ def sanitise(fragment: str, depth: int = 0) -> str:
         attribute_filter=partial(_keep_attribute, depth),
     )
     return _markdown_images_only(cleaned) if "<img" in cleaned else cleaned
+
+
+def answer_letters(html: str, letter: str) -> Markup:
+    """Rendered ``html`` with every :data:`ANSWER_MARK` in its text made an element that
+    the page's script fills with the letter of the correct choice as the learner sees it
+    (``letter``, in the author's order, is what shows without the script); in an
+    attribute value the mark becomes ``letter`` itself."""
+    html = str(html)  # Markup.replace would escape the element
+    if ANSWER_MARK not in html:
+        return Markup(html)
+    span = f"<span data-answer-letter>{letter}</span>"
+    parts: list[str] = []
+    at = 0
+    for tag in _TAG.finditer(html):
+        parts.append(html[at : tag.start()].replace(ANSWER_MARK, span))
+        parts.append(tag.group().replace(ANSWER_MARK, letter))
+        at = tag.end()
+    parts.append(html[at:].replace(ANSWER_MARK, span))
+    return Markup("".join(parts))
 
 
 def plain_text(text: str) -> str:

@@ -1,20 +1,30 @@
 """What a learner sees of a question: lettered choices, rendered texts, the answer.
 
-Letters are assigned here, in display order (after a deterministic shuffle when
-the author asked for one), and ``{answer}`` in every text becomes the letter
-of the correct choice as displayed.
+Pages are written in the author's order. A question that shuffles is reordered in
+the browser for each Test and Challenge attempt; every letter and every ``{answer}``
+(an element the script fills) then follows the order shown, and the author-order
+letter written here is what a page shows without its script. Progress names a
+choice by its :func:`choice_key`, never by its position.
 """
 
 from __future__ import annotations
 
+import hashlib
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from markupsafe import Markup
 
-from generator.model import BANDS, LETTERS, Pattern, Question
-from generator.render.text import TextRenderer, highlight_code, language_name, plain_text
+from generator.model import BANDS, LETTERS, Choice, Pattern, Question
+from generator.render.text import (
+    ANSWER_MARK,
+    TextRenderer,
+    answer_letters,
+    highlight_code,
+    language_name,
+    plain_text,
+)
 from generator.result import QuestionResult
 
 TYPE_LABELS = {
@@ -31,12 +41,14 @@ TYPE_LABELS = {
 
 @dataclass(frozen=True)
 class ChoiceView:
-    """One choice as displayed: its letter, its HTML and its feedback."""
+    """One choice in the author's order: its letter there, its HTML, feedback and key."""
 
     letter: str
     html: Markup
     why: Markup | None
     correct: bool
+    key: str
+    """The choice's identity in saved progress (:func:`choice_key`)."""
 
 
 @dataclass(frozen=True)
@@ -63,7 +75,9 @@ class QuestionView:
     """Display name of the language of ``code`` (``Python``)."""
     choices: tuple[ChoiceView, ...]
     answer: int
-    """Index of the correct choice in display order."""
+    """Index of the correct choice in the author's order."""
+    shuffle: bool
+    """Whether the page's script shuffles the choices for each Test and Challenge attempt."""
     time_limit: int
     attempts: int
     hint: Markup | None
@@ -76,8 +90,13 @@ class QuestionView:
 
     @property
     def letter(self) -> str:
-        """Letter of the correct choice as displayed."""
+        """Letter of the correct choice in the author's order (shown without the script)."""
         return LETTERS[self.answer]
+
+    @property
+    def answer_key(self) -> str:
+        """Key of the correct choice."""
+        return self.choices[self.answer].key
 
     @property
     def has_solution(self) -> bool:
@@ -85,12 +104,20 @@ class QuestionView:
         return bool(self.steps or self.quick_check or self.mistakes)
 
 
-def display_order(question: Question) -> list[int]:
-    """Author indexes of the choices in display order; shuffled by a seed of the id."""
-    order = list(range(len(question.choices)))
-    if question.shuffle:
-        random.Random(f"qbank:{question.id}").shuffle(order)
-    return order
+def choice_key(choice: Choice) -> str:
+    """A choice's identity in saved progress: a hash of its text and of whether it is
+    correct. Reordering choices keeps it; editing a choice's text, or which choice is
+    correct, makes a new one, so a stored answer can never turn from wrong to right."""
+    digest = hashlib.sha256(f"{int(choice.correct)}:{choice.text}".encode())
+    return digest.hexdigest()[:8]
+
+
+def choice_keys(question: Question) -> list[str]:
+    """The key of each choice of ``question``, in the author's order, all different."""
+    keys = [choice_key(choice) for choice in question.choices]
+    if len(set(keys)) < len(keys):  # lint forbids equal texts; never let two keys meet
+        keys = [f"{key}{i}" for i, key in enumerate(keys)]
+    return keys
 
 
 def shows_output(question: Question) -> bool:
@@ -110,28 +137,37 @@ def build_view(
     texts: TextRenderer,
     result: QuestionResult | None = None,
 ) -> QuestionView:
-    """Render every text of ``question``, with ``{answer}`` replaced by its letter."""
-    order = display_order(question)
-    answer = order.index(question.correct_index)
+    """Render every text of ``question``; each ``{answer}`` becomes an element holding
+    the letter of the correct choice (see :func:`generator.render.text.answer_letters`)."""
+    answer = question.correct_index
     letter = LETTERS[answer]
 
-    def fill(text: str) -> str:
-        return text.replace("{answer}", letter)
+    def block(text: str) -> Markup:
+        return answer_letters(texts.block(text.replace("{answer}", ANSWER_MARK)), letter)
+
+    def inline(text: str) -> Markup:
+        return answer_letters(texts.inline(text.replace("{answer}", ANSWER_MARK)), letter)
 
     literal = shows_output(question)
-    choices: list[ChoiceView] = []
-    for index in order:
-        choice = question.choices[index]
-        shown = texts.literal(choice.text) if literal else texts.inline(fill(choice.text))
-        why = texts.inline(fill(choice.why)) if choice.why else None
-        choices.append(ChoiceView(LETTERS[len(choices)], shown, why, choice.correct))
+    keys = choice_keys(question)
+    choices = tuple(
+        ChoiceView(
+            LETTERS[i],
+            texts.literal(choice.text) if literal else inline(choice.text),
+            inline(choice.why) if choice.why else None,
+            choice.correct,
+            keys[i],
+        )
+        for i, choice in enumerate(question.choices)
+    )
     solution = question.solution
     steps = tuple(
-        StepView(texts.inline(fill(step.title)), texts.block(fill(step.body)))
+        StepView(inline(step.title), block(step.body))
         for step in (solution.steps if solution else ())
     )
     quick_check = solution.quick_check if solution else None
-    title = plain_text(fill(question.title))
+    # A title is plain text (also a label): it keeps the author-order letter.
+    title = plain_text(question.title.replace("{answer}", letter))
     verified = None
     if result is not None and result.status == "ok" and result.executed and result.environment:
         verified = result.environment.describe()
@@ -142,20 +178,23 @@ def build_view(
         difficulty=question.difficulty,
         band=question.band,
         title=title,
-        prompt=texts.block(fill(question.prompt)),
+        prompt=block(question.prompt),
         code=highlight_code(question.code, question.language, f"Code for: {title}")
         if question.code
         else None,
         language=language_name(question.language),
-        choices=tuple(choices),
+        choices=choices,
         answer=answer,
+        shuffle=question.shuffle,
         time_limit=question.time_limit or 0,  # challenge questions only; parse set them
         attempts=question.attempts or 0,
-        hint=texts.block(fill(question.hint)) if question.hint else None,
+        hint=block(question.hint) if question.hint else None,
         steps=steps,
-        final_answer=Markup("{} → Option {}").format(choices[answer].html, letter),
-        quick_check=texts.inline(fill(quick_check)) if quick_check else None,
-        mistakes=tuple(texts.inline(fill(m)) for m in question.common_mistakes),
+        final_answer=Markup("{} → Option {}").format(
+            choices[answer].html, answer_letters(ANSWER_MARK, letter)
+        ),
+        quick_check=inline(quick_check) if quick_check else None,
+        mistakes=tuple(inline(m) for m in question.common_mistakes),
         verified=verified,
     )
 
@@ -163,7 +202,8 @@ def build_view(
 def draw_test(pattern: Pattern, limit: int = 10) -> tuple[Question, ...]:
     """Up to ``limit`` questions spread over the easy, medium and hard bands, easy first.
 
-    The draw is deterministic (seeded by the pattern id) so a build is reproducible.
+    This is the Test a page shows without its script; with it, each attempt draws its
+    own set in the browser the same way. Seeded by the pattern id: builds reproduce.
     """
     by_band: dict[str, list[Question]] = {band: [] for band in BANDS}
     for question in pattern.questions:

@@ -73,7 +73,7 @@ def _question(
         attempts=data.get("attempts", defaults.attempts) if challenge else None,
         code=data.get("code"),
         language=data.get("language", "python"),
-        shuffle=data.get("shuffle", False),
+        shuffle=data.get("shuffle", defaults.shuffle),
         hint=data.get("hint"),
         solution=_solution(doc, (*path, "solution"), data.get("solution")),
         common_mistakes=tuple(data.get("common_mistakes", ())),

@@ -1,12 +1,16 @@
-/* qbank learner site: practice, challenge and test modes, progress, search.
+/* qbank learner site: storage, questions, Practice mode, progress, badges.
  * No framework and no inline script: pages carry their data in data-* attributes.
- * Progress lives in localStorage under "qbank:<bank-slug>:<kind>:<id>" (see KEY). */
+ * Progress lives in localStorage under "qbank:<bank-slug>:<kind>:<id>" (see KEY). An
+ * answer is stored as the key of the chosen choice (a hash of its text made at build
+ * time, never its position) and judged against the page's own answer key whenever it is
+ * read: choices that move or change in the bank never turn a wrong answer right.
+ * challenge.js, test.js, progress.js, review.js and search.js, each loaded only by
+ * the pages that need it, use what this file exports as window.qbank. */
 (function () {
   "use strict";
 
   var PREFIX = "qbank:" + (document.body.getAttribute("data-bank") || "bank") + ":";
   var LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
-  var THRESHOLDS = [60, 30, 10];
   /* Every stored key starts with its kind. Ids are slugs, which never hold ":", so no
    * question or pattern id can collide with a setting or with another kind of key. */
   var KEY = {
@@ -21,6 +25,10 @@
     },
     setting: function (name) {
       return "setting:" + name;
+    },
+    /* The last answer to a question was wrong: it waits on the review page. */
+    wrong: function (id) {
+      return "wrong:" + id;
     }
   };
 
@@ -63,7 +71,8 @@
   };
 
   /* Keys saved before the kinds existed were a bare question id, or "view" for the
-   * practice view; they move to their new names, so no learner loses progress. */
+   * practice view; they move to their new names (an answer kept as a position is then
+   * dropped when read, see record()). */
   function migrate() {
     store.keys().forEach(function (key) {
       if (key.indexOf(":") >= 0) return;
@@ -76,12 +85,21 @@
   function words(text) {
     return (text || "").split(" ").filter(Boolean);
   }
+  /* [[question id, key of its correct choice], ...] from data-answers="id:key ...". */
+  function answerPairs(el) {
+    return words(el.getAttribute("data-answers")).map(function (word) {
+      var at = word.lastIndexOf(":");
+      return [word.slice(0, at), word.slice(at + 1)];
+    });
+  }
   /* The keys of a pattern's progress, from an element naming the pattern and its questions. */
   function patternKeys(el) {
     var pattern = el.getAttribute("data-pattern");
-    return words(el.getAttribute("data-questions"))
-      .map(KEY.question)
-      .concat([KEY.test(pattern), KEY.badge(pattern)]);
+    var keys = [KEY.test(pattern), KEY.badge(pattern)];
+    answerPairs(el).forEach(function (pair) {
+      keys.push(KEY.question(pair[0]), KEY.wrong(pair[0]));
+    });
+    return keys;
   }
 
   /* ------------------------------------------------------------ helpers */
@@ -109,26 +127,114 @@
   function plural(n, word) {
     return n + " " + word + (n === 1 ? "" : "s");
   }
+  function scoreText(score) {
+    return score.s + " of " + score.n + " (" + Math.round((100 * score.s) / score.n) + "%)";
+  }
 
-  /* One question element: its radios, answer and visible state. */
+  /* ------------------------------------------------------------ random */
+  /* A new attempt's seed. */
+  function newSeed() {
+    return Math.floor(Math.random() * 4294967296);
+  }
+  /* Numbers in [0, 1) that depend only on the seed and the salt (an FNV-1a hash feeding
+   * mulberry32): the same attempt always shows the same draw and the same order. */
+  function random(seed, salt) {
+    var text = String(seed) + ":" + salt;
+    var a = 2166136261;
+    for (var i = 0; i < text.length; i++) a = Math.imul(a ^ text.charCodeAt(i), 16777619) >>> 0;
+    return function () {
+      a = (a + 0x6d2b79f5) >>> 0;
+      var t = Math.imul(a ^ (a >>> 15), a | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+  function shuffled(items, next) {
+    var out = items.slice();
+    for (var i = out.length - 1; i > 0; i--) {
+      var j = Math.floor(next() * (i + 1));
+      var swap = out[i];
+      out[i] = out[j];
+      out[j] = swap;
+    }
+    return out;
+  }
+
+  /* One question element: its choices in the order shown, its answer key, its state.
+   * Choices are named by their keys (the radios' values); letters only for display. */
   function Question(el) {
     this.el = el;
     this.id = el.getAttribute("data-qid");
-    this.answer = Number(el.getAttribute("data-answer"));
-    this.radios = all(el, 'input[type="radio"]');
-    this.choices = all(el, ".choice");
+    this.band = el.getAttribute("data-band");
+    this.answerKey = el.getAttribute("data-answer");
+    this.shuffles = el.hasAttribute("data-shuffle");
+    this.box = one(el, ".choices");
+    this.authored = all(el, ".choice");
     this.feedback = one(el, ".feedback");
+    this.seed = null;
+    this.place(this.authored);
   }
+  /* Shows the choices in the order of an attempt's seed (the author's with no seed, or
+   * when the question keeps its order); every letter and {answer} follows. */
+  Question.prototype.arrange = function (seed) {
+    seed = seed === undefined ? null : seed;
+    if (seed === this.seed) return;
+    this.seed = seed;
+    var shuffle = seed !== null && this.shuffles;
+    this.place(shuffle ? shuffled(this.authored, random(seed, this.id)) : this.authored);
+  };
+  Question.prototype.place = function (order) {
+    var box = this.box;
+    var current = all(box, ".choice");
+    if (order.some(function (choice, i) { return current[i] !== choice; })) {
+      order.forEach(function (choice) {
+        box.appendChild(choice);
+      });
+    }
+    this.choices = order;
+    this.radios = order.map(function (choice) {
+      return one(choice, 'input[type="radio"]');
+    });
+    this.keys = this.radios.map(function (radio) {
+      return radio.value;
+    });
+    this.answer = this.keys.indexOf(this.answerKey);
+    order.forEach(function (choice, i) {
+      /* The letter is the first text of each [data-letter] (a "." for screen readers may follow). */
+      all(choice, "[data-letter]").forEach(function (span) {
+        span.firstChild.nodeValue = LETTERS.charAt(i);
+      });
+    });
+    var letter = LETTERS.charAt(this.answer);
+    all(this.el, "[data-answer-letter]").forEach(function (span) {
+      span.textContent = letter;
+    });
+  };
+  Question.prototype.number = function (n) {
+    all(this.el, "[data-number]").forEach(function (span) {
+      span.textContent = String(n);
+    });
+  };
   Question.prototype.letter = function (index) {
     return LETTERS.charAt(index);
   };
-  Question.prototype.selected = function () {
-    for (var i = 0; i < this.radios.length; i++) if (this.radios[i].checked) return i;
-    return -1;
+  Question.prototype.letterOf = function (key) {
+    return LETTERS.charAt(this.keys.indexOf(key));
   };
-  Question.prototype.select = function (index) {
-    this.radios.forEach(function (radio, i) {
-      radio.checked = i === index;
+  Question.prototype.has = function (key) {
+    return this.keys.indexOf(key) >= 0;
+  };
+  Question.prototype.right = function (key) {
+    return key === this.answerKey;
+  };
+  /* The key of the checked choice, or null. */
+  Question.prototype.selected = function () {
+    for (var i = 0; i < this.radios.length; i++) if (this.radios[i].checked) return this.keys[i];
+    return null;
+  };
+  Question.prototype.select = function (key) {
+    this.radios.forEach(function (radio) {
+      radio.checked = radio.value === key;
     });
   };
   Question.prototype.lock = function (locked) {
@@ -141,25 +247,28 @@
   };
   /* Marks say in words what colour also shows: never colour alone. */
   Question.prototype.mark = function (chosen, reveal) {
-    var answer = this.answer;
+    var answer = this.answerKey;
+    var keys = this.keys;
     this.choices.forEach(function (choice, i) {
+      var key = keys[i];
       var mark = one(choice, "[data-mark]");
       var text = "";
       choice.classList.remove("is-correct", "is-wrong", "is-chosen");
-      if (i === chosen) choice.classList.add("is-chosen");
-      if (reveal && i === answer) {
+      if (key === chosen) choice.classList.add("is-chosen");
+      if (reveal && key === answer) {
         choice.classList.add("is-correct");
-        text = i === chosen ? "✓ Your answer: correct" : "✓ Correct answer";
-      } else if (i === chosen && chosen !== answer) {
+        text = key === chosen ? "✓ Your answer: correct" : "✓ Correct answer";
+      } else if (key === chosen && chosen !== answer) {
         choice.classList.add("is-wrong");
         text = "✗ Your answer: wrong";
       }
       if (mark) mark.textContent = text;
     });
   };
-  Question.prototype.showWhy = function (index) {
+  Question.prototype.showWhy = function (key) {
+    var keys = this.keys;
     this.choices.forEach(function (choice, i) {
-      show(one(choice, ".why"), i === index);
+      show(one(choice, ".why"), key !== null && keys[i] === key);
     });
   };
   Question.prototype.say = function (text, kind) {
@@ -168,10 +277,10 @@
     this.feedback.className = "feedback" + (kind ? " feedback-" + kind : "");
   };
   Question.prototype.reset = function () {
-    this.select(-1);
+    this.select(null);
     this.lock(false);
-    this.mark(-1, false);
-    this.showWhy(-1);
+    this.mark(null, false);
+    this.showWhy(null);
     this.say("", "");
     this.showSolution(false);
     show(one(this.el, "[data-review]"), false);
@@ -194,6 +303,25 @@
     return this.el.contains(node);
   };
 
+  /* The stored record of a question, or null. A record naming a choice the question no
+   * longer has (edited in the bank, or a position saved by an older site) is dropped. */
+  function record(q) {
+    var key = KEY.question(q.id);
+    var s = store.get(key);
+    if (!s || typeof s !== "object") return null;
+    if (s.c !== undefined && s.c !== null && !q.has(s.c)) {
+      store.remove(key);
+      return null;
+    }
+    return s;
+  }
+  /* A final answer puts the question on the review page when it is wrong (or missing),
+   * and takes it off when it is right. */
+  function noteAnswer(q, pattern, key, mode) {
+    if (key !== null && q.right(key)) store.remove(KEY.wrong(q.id));
+    else store.set(KEY.wrong(q.id), { p: pattern, c: key, m: mode, t: Date.now() });
+  }
+
   function setHint(button, open) {
     button.setAttribute("aria-expanded", String(open));
     button.textContent = open ? "Hide hint" : "Show hint";
@@ -202,6 +330,43 @@
   function hints(root) {
     on(root, "hint", function (button) {
       setHint(button, button.getAttribute("aria-expanded") !== "true");
+    });
+  }
+
+  /* A question answered until it is right (Practice, Review). `keep` says where its
+   * answer lives: get() → {c, done} or null, save(key), forget(); `rightNote` is added
+   * to the feedback of a right answer. */
+  function answerable(q, keep) {
+    function render() {
+      var s = keep.get();
+      q.reset();
+      var answered = !!(s && s.done);
+      show(one(q.el, '[data-action="retry"]'), answered);
+      if (!answered) return;
+      q.select(s.c);
+      q.lock(true);
+      q.mark(s.c, true);
+      q.showWhy(s.c);
+      var letter = q.letter(q.answer);
+      if (q.right(s.c)) q.say("✓ Correct! " + letter + " is right." + (keep.rightNote || ""), "ok");
+      else q.say("✗ Not quite. You chose " + q.letterOf(s.c) + "; the correct answer is " + letter + ".", "wrong");
+      q.showSolution(true);
+    }
+    render();
+    on(q.el, "check", function () {
+      var chosen = q.selected();
+      if (chosen === null) {
+        q.say("Choose an answer first.", "info");
+        return;
+      }
+      keep.save(chosen);
+      render();
+      q.feedback.focus();
+    });
+    on(q.el, "retry", function () {
+      keep.forget();
+      render();
+      if (q.radios[0]) q.radios[0].focus();
     });
   }
 
@@ -252,44 +417,25 @@
 
   /* ------------------------------------------------------------ practice */
   function practice(section) {
+    var pattern = section.getAttribute("data-pattern");
     var questions = all(section, "article.question").map(function (el) {
       return new Question(el);
     });
     var pager = new Pager(section, questions);
     hints(section);
 
-    function render(q) {
-      var state = store.get(KEY.question(q.id));
-      q.reset();
-      var done = state && state.done;
-      show(one(q.el, '[data-action="retry"]'), !!done);
-      if (!done) return;
-      q.select(state.c);
-      q.lock(true);
-      q.mark(state.c, true);
-      q.showWhy(state.c);
-      var right = "the correct answer is " + q.letter(q.answer) + ".";
-      if (state.ok) q.say("✓ Correct! " + q.letter(q.answer) + " is right.", "ok");
-      else q.say("✗ Not quite. You chose " + q.letter(state.c) + "; " + right, "wrong");
-      q.showSolution(true);
-    }
-
     questions.forEach(function (q) {
-      render(q);
-      on(q.el, "check", function () {
-        var chosen = q.selected();
-        if (chosen < 0) {
-          q.say("Choose an answer first.", "info");
-          return;
+      answerable(q, {
+        get: function () {
+          return record(q);
+        },
+        save: function (key) {
+          store.set(KEY.question(q.id), { p: pattern, c: key, done: true });
+          noteAnswer(q, pattern, key, "practice");
+        },
+        forget: function () {
+          store.remove(KEY.question(q.id));
         }
-        store.set(KEY.question(q.id), { c: chosen, ok: chosen === q.answer, done: true });
-        render(q);
-        q.feedback.focus();
-      });
-      on(q.el, "retry", function () {
-        store.remove(KEY.question(q.id));
-        render(q);
-        if (q.radios[0]) q.radios[0].focus();
       });
     });
 
@@ -312,327 +458,6 @@
     pager.index = target < 0 ? 0 : target;
     setView(store.get(KEY.setting("view")) !== "all", false);
     if (target >= 0) questions[target].el.scrollIntoView();
-  }
-
-  /* ------------------------------------------------------------ challenge */
-  function challenge(section) {
-    var pattern = section.getAttribute("data-pattern");
-    var badge = section.getAttribute("data-badge");
-    var announcer = one(section, "[data-announce]");
-    var questions = all(section, "article.question").map(function (el) {
-      var q = new Question(el);
-      q.limit = Number(el.getAttribute("data-time"));
-      q.attempts = Number(el.getAttribute("data-attempts"));
-      q.timer = one(el, "[data-timer]");
-      q.announced = Infinity;
-      return q;
-    });
-    var current = null;
-    var pager = new Pager(section, questions, function (q) {
-      current = q;
-      begin(q);
-      tick();
-    });
-    hints(section);
-
-    function state(q) {
-      return store.get(KEY.question(q.id)) || { used: 0, done: false, ok: false };
-    }
-    function announce(text) {
-      if (announcer) announcer.textContent = text;
-    }
-    function remaining(q, s) {
-      if (!s.t0) return q.limit;
-      return q.limit - Math.floor((Date.now() - s.t0) / 1000);
-    }
-    function begin(q) {
-      var s = state(q);
-      if (s.done || s.t0) return;
-      s.t0 = Date.now();
-      store.set(KEY.question(q.id), s);
-      q.announced = Infinity;
-    }
-
-    function render(q) {
-      var s = state(q);
-      var left = q.attempts - (s.used || 0);
-      one(q.el, "[data-attempts-left]").textContent = String(Math.max(0, left));
-      q.lock(!!s.done);
-      var shown = s.c === undefined ? -1 : s.c;
-      if (s.done) {
-        if (shown >= 0) q.select(shown);
-        q.mark(shown, true);
-        q.showWhy(shown);
-        var right = "The correct answer is " + q.letter(q.answer) + ".";
-        if (s.ok) q.say("✓ Correct! " + q.letter(q.answer) + " is right.", "ok");
-        else if (s.out) q.say("Time is up: this question counts as missed. " + right, "wrong");
-        else q.say("✗ No attempts left. " + right, "wrong");
-        q.showSolution(true);
-        q.timer.textContent = s.out ? "0:00" : clock(remaining(q, s) < 0 ? 0 : remaining(q, s));
-        if (s.out) q.timer.parentNode.classList.add("timer-out");
-      } else {
-        q.timer.textContent = clock(remaining(q, s));
-        if (shown >= 0) {
-          q.mark(shown, false);
-          q.showWhy(shown);
-          q.say("✗ Not quite. " + plural(left, "attempt") + " left.", "wrong");
-        }
-      }
-    }
-
-    function finish(q, s, focusFeedback) {
-      store.set(KEY.question(q.id), s);
-      render(q);
-      var complete = score();
-      if (focusFeedback) q.feedback.focus();
-      if (complete && s.done) announce(one(section, "[data-summary-text]").textContent);
-    }
-
-    function tick() {
-      var q = current;
-      if (!q || q.el.hidden) return;
-      var s = state(q);
-      if (s.done || !s.t0) return;
-      var left = remaining(q, s);
-      q.timer.textContent = clock(left);
-      q.timer.parentNode.classList.toggle("timer-low", left <= 10);
-      if (left <= 0) {
-        s.done = true;
-        s.ok = false;
-        s.out = true;
-        var hadFocus = q.contains(document.activeElement);
-        finish(q, s, hadFocus);
-        announce("Time is up for question " + (questions.indexOf(q) + 1) + ". It counts as missed.");
-        return;
-      }
-      for (var i = 0; i < THRESHOLDS.length; i++) {
-        var t = THRESHOLDS[i];
-        if (left <= t && t < q.announced && t < q.limit) {
-          q.announced = t;
-          if (left > t - 2) announce((t === 60 ? "1 minute" : t + " seconds") + " remaining.");
-        }
-      }
-    }
-
-    function score() {
-      var correct = 0;
-      var done = 0;
-      questions.forEach(function (q) {
-        var s = state(q);
-        if (s.done) done++;
-        if (s.ok) correct++;
-      });
-      var n = questions.length;
-      one(section, "[data-score]").textContent = "Score: " + correct + " of " + n;
-      var earned = correct === n && n > 0;
-      if (earned && badge && !store.get(KEY.badge(pattern))) {
-        store.set(KEY.badge(pattern), { name: badge });
-        announce("Badge earned: " + badge + "!");
-      }
-      var status = one(section, "[data-badge-status]");
-      var card = one(section, "[data-badge-card]");
-      var have = !!store.get(KEY.badge(pattern));
-      if (status) status.textContent = have ? "Badge earned!" : "Get all challenges correct to earn this badge!";
-      if (card) card.classList.toggle("badge-earned", have);
-      var summary = one(section, "[data-summary]");
-      show(summary, done === n);
-      if (done === n) {
-        var text = "You answered " + correct + " of " + n + " questions correctly.";
-        if (badge) text += earned ? " You earned the " + badge + " badge!" : " Answer every question correctly to earn the " + badge + " badge.";
-        one(summary, "[data-summary-text]").textContent = text;
-      }
-      return done === n;
-    }
-
-    questions.forEach(function (q) {
-      render(q);
-      on(q.el, "check", function () {
-        tick();
-        var s = state(q);
-        if (s.done) return;
-        var chosen = q.selected();
-        if (chosen < 0) {
-          q.say("Choose an answer first.", "info");
-          return;
-        }
-        s.used = (s.used || 0) + 1;
-        s.c = chosen;
-        if (chosen === q.answer) {
-          s.ok = true;
-          s.done = true;
-        } else if (s.used >= q.attempts) {
-          s.done = true;
-        }
-        finish(q, s, s.done);
-      });
-    });
-
-    var start = one(section, "[data-start]");
-    function run(index, focus) {
-      show(start, false);
-      pager.go(index, focus);
-    }
-    on(section, "start", function () {
-      run(pager.index, true);
-    });
-    on(section, "restart", function () {
-      questions.forEach(function (q) {
-        store.remove(KEY.question(q.id));
-        q.reset();
-        render(q);
-      });
-      score();
-      run(0, true);
-    });
-
-    var started = questions.some(function (q) {
-      return !!store.get(KEY.question(q.id));
-    });
-    score();
-    var target = hashTarget(pager);
-    if (started || target >= 0) {
-      var first = 0;
-      for (var i = 0; i < questions.length; i++) {
-        if (!state(questions[i]).done) {
-          first = i;
-          break;
-        }
-      }
-      if (target >= 0 && started) first = target;
-      if (target >= 0 && !started) {
-        pager.index = target;
-        one(start, '[data-action="start"]').textContent = "Start challenge at question " + (target + 1);
-      } else {
-        run(first, false);
-      }
-    }
-    window.setInterval(tick, 1000);
-  }
-
-  /* ------------------------------------------------------------ test */
-  function test(section) {
-    var key = KEY.test(section.getAttribute("data-pattern"));
-    var questions = all(section, "article.question").map(function (el) {
-      return new Question(el);
-    });
-    var status = one(section, "[data-test-status]");
-    var summary = one(section, "[data-summary]");
-    var finishButton = one(section, '[data-action="finish"]');
-    var armed = false;
-
-    function state() {
-      return store.get(key) || { a: {}, done: false };
-    }
-    function render() {
-      var s = state();
-      var correct = 0;
-      questions.forEach(function (q) {
-        q.reset();
-        var chosen = s.a[q.id] === undefined ? -1 : s.a[q.id];
-        q.select(chosen);
-        if (!s.done) return;
-        if (chosen === q.answer) correct++;
-        q.lock(true);
-        q.mark(chosen, true);
-        q.showWhy(chosen);
-        var review = one(q.el, "[data-review]");
-        review.textContent = "";
-        var mine = document.createElement("p");
-        var right = document.createElement("p");
-        if (chosen < 0) mine.textContent = "✗ You did not answer this question.";
-        else if (chosen === q.answer) mine.textContent = "✓ Your answer: " + q.letter(chosen) + ", correct.";
-        else mine.textContent = "✗ Your answer: " + q.letter(chosen) + ", wrong.";
-        right.textContent = "Correct answer: " + q.letter(q.answer) + ".";
-        mine.className = chosen === q.answer ? "review-ok" : "review-wrong";
-        review.appendChild(mine);
-        if (chosen !== q.answer) review.appendChild(right);
-        show(review, true);
-        q.showSolution(true);
-      });
-      show(summary, !!s.done);
-      show(finishButton, !s.done);
-      if (s.done) {
-        var n = questions.length;
-        one(summary, "[data-summary-text]").textContent =
-          "You scored " + correct + " of " + n + " (" + Math.round((100 * correct) / n) + "%).";
-        status.textContent = "";
-      }
-    }
-
-    section.addEventListener("change", function (event) {
-      var radio = event.target;
-      if (!radio.matches('input[type="radio"]')) return;
-      var q = questions.filter(function (x) {
-        return x.contains(radio);
-      })[0];
-      var s = state();
-      if (!q || s.done) return;
-      s.a[q.id] = Number(radio.value);
-      store.set(key, s);
-      disarm();
-    });
-    /* A new answer changes what is missing: the warning and "Finish anyway" go. */
-    function disarm() {
-      armed = false;
-      finishButton.textContent = "Finish test and see score";
-      status.textContent = "";
-    }
-    on(section, "finish", function () {
-      var s = state();
-      var missing = questions.filter(function (q) {
-        return s.a[q.id] === undefined;
-      }).length;
-      if (missing && !armed) {
-        armed = true;
-        status.textContent =
-          plural(missing, "question") + " not answered yet. Select “Finish anyway” to finish now; unanswered questions count as wrong.";
-        finishButton.textContent = "Finish anyway";
-        return;
-      }
-      s.done = true;
-      store.set(key, s);
-      render();
-      one(section, "#summary-h").focus();
-    });
-    on(section, "retake", function () {
-      store.remove(key);
-      disarm();
-      render();
-      if (questions[0]) questions[0].focusTitle();
-    });
-    render();
-  }
-
-  /* ------------------------------------------------------------ progress */
-  function progress() {
-    all(document, "[data-progress]").forEach(function (el) {
-      var ids = words(el.getAttribute("data-questions"));
-      var answered = 0;
-      var correct = 0;
-      ids.forEach(function (id) {
-        var s = store.get(KEY.question(id));
-        if (s && s.done) answered++;
-        if (s && s.ok) correct++;
-      });
-      var text = answered
-        ? "Answered " + answered + " of " + ids.length + ", " + correct + " correct."
-        : "Not started.";
-      var badge = el.getAttribute("data-badge");
-      if (badge && store.get(KEY.badge(el.getAttribute("data-pattern")))) text += " Badge earned: " + badge + ".";
-      var target = el.classList.contains("progress-text") ? el : one(el, ".progress-text");
-      if (target) target.textContent = text;
-    });
-    var list = one(document, "[data-badge-list]");
-    if (!list) return;
-    var earned = all(document, "[data-progress][data-badge]").filter(function (el) {
-      return el.getAttribute("data-badge") && store.get(KEY.badge(el.getAttribute("data-pattern")));
-    });
-    earned.forEach(function (el) {
-      var item = document.createElement("li");
-      item.textContent = el.getAttribute("data-badge");
-      list.appendChild(item);
-    });
-    show(one(document, "[data-badges-empty]"), earned.length === 0);
   }
 
   function resets() {
@@ -659,55 +484,30 @@
     });
   }
 
-  /* ------------------------------------------------------------ search */
-  function search() {
-    var input = document.getElementById("search-input");
-    var index = window.QBANK_SEARCH;
-    if (!input || !index) return;
-    var list = document.getElementById("search-results");
-    var status = document.getElementById("search-status");
-    var hay = index.q.map(function (q) {
-      return (q[3] + " " + q[4]).toLowerCase();
-    });
-    function run() {
-      var terms = input.value.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
-      list.textContent = "";
-      if (!terms.join("").length || input.value.trim().length < 2) {
-        status.textContent = "";
-        return;
-      }
-      var hits = [];
-      for (var i = 0; i < hay.length && hits.length < 50; i++) {
-        var text = hay[i];
-        if (terms.every(function (t) { return text.indexOf(t) >= 0; })) hits.push(index.q[i]);
-      }
-      hits.forEach(function (q) {
-        var pattern = index.p[q[0]];
-        var item = document.createElement("li");
-        var link = document.createElement("a");
-        link.href = pattern[1] + (q[1] ? "challenge" : "practice") + ".html#q-" + q[2];
-        link.textContent = q[3];
-        var where = document.createElement("span");
-        where.className = "search-where";
-        where.textContent = pattern[0] + " · " + (q[1] ? "Challenge" : "Practice");
-        item.appendChild(link);
-        item.appendChild(where);
-        list.appendChild(item);
-      });
-      status.textContent = hits.length
-        ? (hits.length >= 50 ? "First 50 matching questions." : plural(hits.length, "matching question") + ".")
-        : "No question matches “" + input.value.trim() + "”.";
-    }
-    input.addEventListener("input", run);
-    run();
-  }
-
   /* ------------------------------------------------------------ start */
+  window.qbank = {
+    KEY: KEY,
+    store: store,
+    Question: Question,
+    Pager: Pager,
+    record: record,
+    answerable: answerable,
+    noteAnswer: noteAnswer,
+    hashTarget: hashTarget,
+    answerPairs: answerPairs,
+    hints: hints,
+    newSeed: newSeed,
+    random: random,
+    shuffled: shuffled,
+    clock: clock,
+    plural: plural,
+    scoreText: scoreText,
+    show: show,
+    all: all,
+    one: one,
+    on: on
+  };
   migrate();
   all(document, '[data-mode="practice"]').forEach(practice);
-  all(document, '[data-mode="challenge"]').forEach(challenge);
-  all(document, '[data-mode="test"]').forEach(test);
-  progress();
   resets();
-  search();
 })();
