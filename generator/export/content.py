@@ -1,8 +1,7 @@
 """One question as every export format holds it: plain name, HTML texts, lettered choices.
 
-Choices keep the site's display order (the author's, or the site's seeded shuffle),
-so ``{answer}`` names the same letter in the LMS as on the site; the exports ask the
-LMS not to shuffle again.
+Choices keep the author's order, as the site's Practice shows them, so ``{answer}``
+names the same letter in the LMS; the exports ask the LMS not to shuffle them.
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ from dataclasses import dataclass
 
 from generator.export.text import HtmlText, clean, code_block, literal
 from generator.model import LETTERS, Pattern, Question
-from generator.render.views import display_order, shows_output
+from generator.render.views import shows_output
 
 #: Put before the name (and atop the text) of a question exported with --allow-unverified.
 UNVERIFIED = "[unverified]"
@@ -73,8 +72,10 @@ def build_item(
     pattern: Pattern, question: Question, texts: HtmlText, unverified: str | None = None
 ) -> Item:
     """Render every text of ``question`` for an export; ``{answer}`` becomes its letter."""
-    order = display_order(question)
-    letter = LETTERS[order.index(question.correct_index)]
+    # The author's order, as the site's Practice shows it: `{answer}` names that letter
+    # (the LMS is told not to shuffle, or the letters would disagree).
+    order = range(len(question.choices))
+    letter = LETTERS[question.correct_index]
 
     def fill(text: str) -> str:
         return text.replace("{answer}", letter)
