@@ -9,6 +9,7 @@ from generator import render, validate, verify
 from generator.options import Options
 from generator.render import theme
 from generator.render.publish import check_output_folder, publish, unwritable
+from generator.render.reuse import Shelf
 from generator.result import Outcome
 
 
@@ -37,10 +38,13 @@ def build(options: Options, out: Path, theme_option: Path | None) -> Built:
         left = verify.not_verified(verified, checked.questions)
         return Built(outcome, False, verified.interrupted, left)
     results = {r.question: r for r in outcome.results}
+    shelf = Shelf.open(out) if not options.no_cache else None  # the last build's pages
     try:  # rendered into a new folder beside the old site, then swapped in at once
-        publish(lambda tmp: render.render_site(checked.bank, tmp, results, folder), out)
+        publish(lambda tmp: render.render_site(checked.bank, tmp, results, folder, shelf), out)
     except theme.ThemeError as exc:
         raise theme.ThemeError(f"{exc}; {out} is unchanged") from None
     except OSError as exc:
         raise unwritable(exc, out) from exc
+    if shelf is not None:
+        shelf.save()
     return Built(outcome, written=True)

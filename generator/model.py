@@ -227,6 +227,9 @@ class Pattern:
     badge: str | None = None
     intro: str = ""
     id_at: Location | None = None
+    source: str = ""
+    """A hash of the file's text and of everything else its check read (settings, qbank's
+    version); "" when unknown. Equal sources mean equal patterns."""
     """Where the ``id`` value was written, when known."""
 
     @property

@@ -46,6 +46,7 @@ from jinja2 import (
 from markupsafe import Markup
 
 from generator.model import Bank
+from generator.render import reuse
 from generator.render.pages import (
     MODES,
     PATTERNS_PER_PAGE,
@@ -58,16 +59,20 @@ from generator.render.pages import (
     slugify,
     topics,
 )
+from generator.render.reuse import Shelf
 from generator.render.search import search_files
 from generator.render.text import TextRenderer, pygments_css
 from generator.render.theme import SiteSandbox, ThemeError, describe
 from generator.render.theme import files as theme_files
-from generator.render.views import build_views
+from generator.render.views import build_views, verified_note
 from generator.result import QuestionResult
 
 __all__ = ["MODES", "PatternPage", "Site", "Topic", "environment", "render_site", "slugify"]
 
 STATIC = Path(__file__).parent / "static"
+#: The shelf's name for the outputs made from the whole bank (no pattern id has a space).
+WHOLE = "the whole bank"
+TEMPLATES = Path(__file__).parent / "templates"
 #: Forbids inline scripts and every source outside the site.
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -121,11 +126,14 @@ def render_site(
     out: Path,
     results: Mapping[str, QuestionResult] | None = None,
     theme: Path | None = None,
+    shelf: Shelf | None = None,
 ) -> list[Path]:
     """Write the whole site for ``bank`` into the (empty, existing) folder ``out``.
 
-    A theme that breaks the rules of :mod:`generator.render.theme`, or whose template
-    fails, raises :class:`ThemeError`.
+    With a ``shelf`` (the last build of the same site), a pattern whose pages would come
+    out the same is linked from there instead of rendered again. A theme that breaks the
+    rules of :mod:`generator.render.theme`, or whose template fails, raises
+    :class:`ThemeError`.
     """
     if theme is not None:
         theme_files(theme)  # refuses symbolic links and special files before any is read
@@ -138,6 +146,28 @@ def render_site(
     # Relative image paths are checked against the depth of the page showing them.
     texts = TextRenderer(PATTERN_DEPTH)
     pages = [pattern_page(pattern, n, texts) for n, pattern in enumerate(bank.patterns)]
+    job = _Job(out, site, theme, dict(results or {}))
+    if shelf is None:
+        return _render_whole(env, job, bank, pages) + _render_patterns(job, pages)
+    base = (reuse.fingerprint(TEMPLATES, STATIC, theme), site)
+    keys = {page.pattern.id: _key(base, page, job) for page in pages}
+    # Every list, the search index and the assets are made from all the patterns: the
+    # same patterns (the same keys, in the same order) give the same files.
+    whole = reuse.key(base, list(keys.items()))
+    written = []
+    if not shelf.take(WHOLE, whole, out):
+        written = _render_whole(env, job, bank, pages)
+        shelf.put(WHOLE, whole, written, out)
+    todo = [page for page in pages if not shelf.take(page.pattern.id, keys[page.pattern.id], out)]
+    fresh = _render_patterns(job, todo)
+    for unit, files in _units(out, todo, fresh).items():
+        shelf.put(unit, keys[unit], files, out)
+    return written + fresh
+
+
+def _render_whole(env: Environment, job: _Job, bank: Bank, pages: list[PatternPage]) -> list[Path]:
+    """What the whole bank makes: assets, the search index, the lists, the review page."""
+    out, site, theme = job.out, job.site, job.theme
     written = _copy_assets(out, theme)
     urls = {page.pattern.id: page.url for page in pages}
     for name, text in search_files(bank, urls).items():
@@ -145,8 +175,27 @@ def render_site(
     written += _render_lists(env, theme, out, site, topics(pages))
     review = _render(env, theme, "review.html", site=site, root="")
     written.append(_write(out / "review.html", review))
-    job = _Job(out, site, theme, dict(results or {}))
-    return written + _render_patterns(job, pages)
+    return written
+
+
+def _key(base: object, page: PatternPage, job: _Job) -> str:
+    """What a pattern's pages are made from: the pattern (by its source when known: a
+    hash of its file), its place in the bank, and what of its results the pages show."""
+    notes = [verified_note(job.results.get(q.id)) for q in page.pattern.questions]
+    made_from = page.pattern.source or page
+    return reuse.key(base, made_from, page.number, page.url, notes)
+
+
+def _units(out: Path, pages: list[PatternPage], written: list[Path]) -> dict[str, list[Path]]:
+    """The files each pattern's pages were written to: its folder, and its review data."""
+    folders = {out / page.url: page.pattern.id for page in pages}
+    units: dict[str, list[Path]] = {page.pattern.id: [] for page in pages}
+    review = out / "assets" / "review"
+    for path in written:
+        unit = folders.get(path.parent) or (path.stem if path.parent == review else None)
+        if unit in units:
+            units[unit].append(path)
+    return units
 
 
 def _render_lists(

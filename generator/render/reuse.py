@@ -12,6 +12,7 @@ instead of being rendered again.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 import pickle
@@ -26,6 +27,7 @@ MAX_BYTES = 64 << 20
 Stamp = tuple[int, int, int]
 
 
+@functools.cache
 def fingerprint(*folders: Path | None) -> str:
     """A hash of every file under ``folders`` (names and bytes) and qbank's version."""
     digest = hashlib.sha256(__version__.encode())
@@ -38,8 +40,10 @@ def fingerprint(*folders: Path | None) -> str:
 
 
 def key(*parts: object) -> str:
-    """The key of a unit: a hash of what its pages are made from (picklable values)."""
-    return hashlib.sha256(pickle.dumps(parts, protocol=pickle.HIGHEST_PROTOCOL)).hexdigest()
+    """The key of a unit: a hash of what its pages are made from. Hashed through ``repr``
+    (dataclasses, tuples, strings, numbers): unlike a pickle, the same values always give
+    the same text, however the objects were made."""
+    return hashlib.sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _stamp(path: Path) -> Stamp | None:
@@ -59,6 +63,8 @@ class Shelf:
     mac_key: bytes = b""
     old: dict[str, tuple[str, dict[str, Stamp]]] = field(default_factory=dict)
     new: dict[str, tuple[str, list[str]]] = field(default_factory=dict)
+    _made: set[Path] = field(default_factory=set)
+    """Folders of the new site made so far (one mkdir each, not one per file)."""
 
     @classmethod
     def open(cls, site: Path) -> Shelf:
@@ -88,7 +94,9 @@ class Shelf:
         try:
             for name in names:
                 target = into / name
-                target.parent.mkdir(parents=True, exist_ok=True)
+                if target.parent not in self._made:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    self._made.add(target.parent)
                 os.link(self.site / name, target)
         except OSError:
             return False

@@ -132,6 +132,14 @@ def shows_output(question: Question) -> bool:
     return checked or question.type == "predict-output"
 
 
+def verified_note(result: QuestionResult | None) -> str | None:
+    """What verified a question, as its page says it ("Python 3.11.7, NumPy 2.4.6"), or None
+    (the only thing of a question's result that its pages show)."""
+    if result is not None and result.status == "ok" and result.executed and result.environment:
+        return result.environment.describe()
+    return None
+
+
 def build_view(
     question: Question,
     texts: TextRenderer,
@@ -168,9 +176,7 @@ def build_view(
     quick_check = solution.quick_check if solution else None
     # A title is plain text (also a label): it keeps the author-order letter.
     title = plain_text(question.title.replace("{answer}", letter))
-    verified = None
-    if result is not None and result.status == "ok" and result.executed and result.environment:
-        verified = result.environment.describe()
+    verified = verified_note(result)
     return QuestionView(
         id=question.id,
         mode=question.mode,

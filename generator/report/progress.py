@@ -6,10 +6,7 @@ from __future__ import annotations
 import sys
 from collections import Counter
 from types import TracebackType
-
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, TimeElapsedColumn
-from rich.progress import Progress as RichProgress
+from typing import Any
 
 from generator.escape import escape
 from generator.result import QuestionResult
@@ -23,11 +20,16 @@ class Progress:
         self.done = 0
         self.counts: Counter[str] = Counter()
         self.live = sys.stderr.isatty()
-        self._bar: RichProgress | None = None
-        self._task: TaskID | None = None
+        self._bar: Any = None
+        self._task: Any = None
 
     def __enter__(self) -> Progress:
         if self.live:
+            # Imported here: a run that needs no bar (CI, all cached) does not pay for rich.
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+            from rich.progress import Progress as RichProgress
+
             self._bar = RichProgress(
                 TextColumn("verifying"),
                 BarColumn(),

@@ -12,7 +12,7 @@ from generator.errors import Diagnostic
 from generator.model import Bank, Pattern, Question, QuestionRef, Settings
 from generator.options import Options
 from generator.result import Outcome
-from generator.validate import lint, parse, schema
+from generator.validate import lint, parse
 from generator.validate.discover import bank_root, discover, display_path, settings_file
 from generator.validate.loader import Document, load_file, question_name
 from generator.validate.memo import FileCheck, Memo
@@ -77,7 +77,7 @@ def load_bank(given: Path, *, remember: bool = True) -> tuple[Bank, list[Diagnos
         checked = memo.get(path, f"{context}|{display}")
         if checked is None:
             checked = _check_file(path, display, settings, placement)
-            memo.put(path, f"{context}|{display}", checked)
+            checked = memo.put(path, f"{context}|{display}", checked)
         problems += checked.problems
         if checked.pattern is not None:
             loaded.append(checked.pattern)
@@ -112,6 +112,8 @@ def _schema_problems(
     """Schema problems, except at a value the loader has already refused (its text
     stands in for it, and the schema would only complain about the stand-in)."""
     refused = {problem.location for problem in yaml_problems}
+    from generator.validate import schema  # jsonschema only when a file must be checked
+
     return [(i, p) for i, p in schema.check_split(doc, name) if p.location not in refused]
 
 

@@ -7,11 +7,11 @@ pattern at once.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-
-import markdown
+from typing import Any
 
 from generator.errors import Diagnostic, Location
 from generator.model import LETTERS, Pattern, Question, QuestionRef
@@ -34,7 +34,6 @@ _LETTER = re.compile(
 _TAGS = re.compile(r"<[^>]*>|&nbsp;|\s")
 _PLAIN_WORD = re.compile(r"\w")
 _MARKUP = re.compile(r"[<&\[\]]")
-_MD = markdown.Markdown()
 _CHALLENGE_ONLY = ("time_limit", "attempts")
 
 
@@ -230,8 +229,17 @@ def _renders_empty(text: str) -> bool:
     """Whether Markdown text renders to nothing a reader sees."""
     if _PLAIN_WORD.search(text) and not _MARKUP.search(text):
         return False  # a word and no HTML, links or images: always visible
-    _MD.reset()
-    return not _TAGS.sub("", _MD.convert(text))
+    renderer = _markdown()
+    renderer.reset()
+    return not _TAGS.sub("", renderer.convert(text))
+
+
+@functools.cache
+def _markdown() -> Any:
+    """One Markdown renderer, made on first use (most prompts never need one)."""
+    import markdown
+
+    return markdown.Markdown()
 
 
 def prompt_not_empty(pattern: Pattern, doc: Document) -> Iterator[Diagnostic]:

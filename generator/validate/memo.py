@@ -11,13 +11,15 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from generator import __version__, sealed
 from generator.errors import Diagnostic
 from generator.model import Pattern, QuestionRef, Settings
 
+#: Bumped when what a check gives changes shape, so older entries are not used.
+FORMAT = 3
 #: A memo larger than this is not read (a bank of 50,000 questions needs about 60 MB).
 MAX_BYTES = 512 << 20
 
@@ -38,7 +40,9 @@ class _Entry:
     mtime_ns: int
     digest: str
     context: str
-    checked: FileCheck
+    checked: bytes
+    """The pickled :class:`FileCheck`: kept as bytes, so writing the memo back after one
+    file changed does not pickle the whole bank again."""
 
 
 @dataclass
@@ -75,7 +79,7 @@ class Memo:
     @staticmethod
     def context(settings: Settings, placement: bool) -> str:
         """What else a file's check depends on: settings, placement rules, qbank version."""
-        return f"{__version__}|{placement}|{settings!r}"
+        return f"{FORMAT}|{__version__}|{placement}|{settings!r}"
 
     def get(self, path: Path, context: str) -> FileCheck | None:
         """The memo of ``path`` if its content and context are unchanged, else None."""
@@ -92,17 +96,24 @@ class Memo:
                 self.changed = True
         except OSError:
             return None
-        return entry.checked
+        found = pickle.loads(entry.checked)  # sealed with the user's secret: qbank wrote it
+        return found if isinstance(found, FileCheck) else None
 
-    def put(self, path: Path, context: str, checked: FileCheck) -> None:
-        """Remember a file's check (by what it holds now)."""
+    def put(self, path: Path, context: str, checked: FileCheck) -> FileCheck:
+        """Remember a file's check (by what it holds now); the check, its pattern stamped
+        with its source (see :attr:`generator.model.Pattern.source`)."""
         try:
             info = path.stat()
             digest = _digest(path)
         except OSError:
-            return
-        self.entries[str(path)] = _Entry(info.st_size, info.st_mtime_ns, digest, context, checked)
+            return checked
+        if checked.pattern is not None:
+            source = hashlib.sha256(f"{digest}|{context}".encode()).hexdigest()
+            checked = replace(checked, pattern=replace(checked.pattern, source=source))
+        blob = pickle.dumps(checked, protocol=pickle.HIGHEST_PROTOCOL)
+        self.entries[str(path)] = _Entry(info.st_size, info.st_mtime_ns, digest, context, blob)
         self.changed = True
+        return checked
 
     def save(self) -> None:
         """Write the memo back (files no longer in the bank are dropped)."""

@@ -1,0 +1,107 @@
+"""Incremental builds: what a build reuses from the last one (checked files, pages)
+never makes its site differ from a clean build's, whatever the edits."""
+
+from __future__ import annotations
+
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import qbank, sample
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+def _edit(rng: random.Random, bank: Path, theme: Path, step: int) -> str:
+    """One random edit of the bank or the theme; what it was, for the failure message."""
+    patterns = sorted(bank.glob("*/*.yaml"))
+    kind = rng.choice(
+        ["prompt", "add question", "add pattern", "delete pattern", "template", "result", "touch"]
+    )
+    if kind == "prompt":
+        file = rng.choice(patterns)
+        text = file.read_text()
+        file.write_text(text.replace("prompt: ", f"prompt: ({step}) ", 1))
+    elif kind == "add question":
+        pattern = rng.choice(patterns).stem
+        assert qbank("new", "question", pattern, "--bank", bank, "--type", "conceptual").code == 0
+    elif kind == "add pattern":
+        assert qbank("new", "pattern", f"extra/extra-{step}", "--bank", bank).code == 0
+    elif kind == "delete pattern" and len(patterns) > 1:
+        rng.choice(patterns).unlink()
+    elif kind == "template":
+        page = theme / "templates" / "practice.html"
+        page.write_text(page.read_text().replace("<main", f"<!-- edit {step} --><main", 1))
+    elif kind == "result":
+        # A plain question that starts to require NumPy: its verification note changes.
+        file = bank / "machine-learning" / "data-splits.yaml"
+        if file.exists() and "requires: [numpy]" not in file.read_text():
+            text = file.read_text().replace("    shuffle: true\n", "    shuffle: true\n", 1)
+            text = text.replace(
+                "      print(len(train), len(test))\n",
+                "      print(len(train), len(test))\n    verify:\n      requires: [numpy]\n",
+                1,
+            )
+            file.write_text(text)
+    else:  # touched, not changed: the memo must see the same text
+        rng.choice(patterns).touch()
+    return kind
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_incremental_builds_equal_clean_builds(tmp_path: Path, seed: int) -> None:
+    bank = tmp_path / "bank"
+    shutil.copytree(sample("golden-bank"), bank)
+    theme = tmp_path / "theme"
+    (theme / "templates").mkdir(parents=True)
+    package = Path(__file__).parent.parent / "generator" / "render" / "templates"
+    shutil.copy(package / "practice.html", theme / "templates" / "practice.html")
+    site = tmp_path / "site"
+    first = qbank("build", bank, "--out", site, "--theme", theme)
+    assert first.code == 0, first.out + first.err
+    rng = random.Random(seed)
+    for step in range(7):
+        what = _edit(rng, bank, theme, step)
+        incremental = qbank("build", bank, "--out", site, "--theme", theme)
+        clean_site = tmp_path / f"clean-{step}"
+        clean = qbank("build", bank, "--out", clean_site, "--theme", theme, "--no-cache")
+        assert (incremental.code, clean.code) == (0, 0), (what, incremental.out, clean.out)
+        assert _tree(site) == _tree(clean_site), f"after step {step}: {what}"
+
+
+def test_unchanged_pages_are_linked_not_rendered(tmp_path: Path) -> None:
+    """The second build of an unchanged bank reuses the very files of the first."""
+    bank = tmp_path / "bank"
+    shutil.copytree(sample("golden-bank"), bank)
+    site = tmp_path / "site"
+    assert qbank("build", bank, "--out", site).code == 0
+    page = site / "computer-vision" / "pretrained-models" / "practice.html"
+    before = page.stat().st_ino
+    assert qbank("build", bank, "--out", site).code == 0
+    assert page.stat().st_ino == before  # the same file, linked into the new site
+    text = (bank / "computer-vision" / "pretrained-models.yaml").read_text()
+    (bank / "computer-vision" / "pretrained-models.yaml").write_text(
+        text.replace("prompt: ", "prompt: Now ", 1)
+    )
+    assert qbank("build", bank, "--out", site).code == 0
+    assert page.stat().st_ino != before  # that pattern changed: rendered again
+
+
+def test_a_planted_page_is_never_reused(tmp_path: Path) -> None:
+    """A page changed in the site folder (by git, by hand) is rendered again, not kept."""
+    bank = tmp_path / "bank"
+    shutil.copytree(sample("golden-bank"), bank)
+    site = tmp_path / "site"
+    assert qbank("build", bank, "--out", site).code == 0
+    page = site / "machine-learning" / "data-splits" / "practice.html"
+    clean = page.read_bytes()
+    page.unlink()
+    page.write_bytes(b"<script>alert('planted')</script>")
+    assert qbank("build", bank, "--out", site).code == 0
+    assert page.read_bytes() == clean
