@@ -181,6 +181,13 @@ def isolation(work: Path) -> list[Figure]:
     ]
 
 
+def incremental(work: Path) -> list[Figure]:
+    """Rebuilds after no change and after one question changed, vs a clean build."""
+    from bench import incremental as bench_incremental
+
+    return [f for f in bench_incremental.measure(work) if isinstance(f, Figure)]
+
+
 BENCHES: dict[str, Callable[[Path], Figure | list[Figure]]] = {
     "isolation": isolation,
     "trivial": trivial,
@@ -188,6 +195,7 @@ BENCHES: dict[str, Callable[[Path], Figure | list[Figure]]] = {
     "warm-cache": warm_cache,
     "render": render,
     "site-scale": site_scale,
+    "incremental": incremental,
 }
 
 
