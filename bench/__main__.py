@@ -13,50 +13,18 @@ import platform
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 from bench import banks
+from bench.measure import Figure
+from bench.measure import qbank as _qbank
+from bench.measure import timed as _timed
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent
 PYTHON = sys.executable
-
-
-@dataclass
-class Figure:
-    """One measured target: ours against its baseline."""
-
-    name: str
-    ours: float
-    baseline: float
-    baseline_label: str
-    target: str
-    note: str = ""
-
-    @property
-    def ratio(self) -> float:
-        """Ours divided by the baseline."""
-        return self.ours / self.baseline if self.baseline else float("inf")
-
-
-def _timed(action: Callable[[], object]) -> float:
-    started = time.perf_counter()
-    action()
-    return time.perf_counter() - started
-
-
-def _qbank(*args: str | Path, env: dict[str, str] | None = None) -> None:
-    subprocess.run(
-        [PYTHON, "-m", "generator", *map(str, args)],
-        check=False,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, **(env or {})},
-    )
 
 
 def _bare(argvs: list[list[str]], env: dict[str, str] | None = None, jobs: int = 2) -> float:
@@ -185,7 +153,7 @@ def incremental(work: Path) -> list[Figure]:
     """Rebuilds after no change and after one question changed, vs a clean build."""
     from bench import incremental as bench_incremental
 
-    return [f for f in bench_incremental.measure(work) if isinstance(f, Figure)]
+    return bench_incremental.measure(work)
 
 
 BENCHES: dict[str, Callable[[Path], Figure | list[Figure]]] = {

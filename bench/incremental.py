@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bench import site as site_bench
+from bench.measure import Figure, qbank, timed
 
 
 def _change_one(bank: Path, n: int) -> None:
@@ -14,11 +15,9 @@ def _change_one(bank: Path, n: int) -> None:
     file.write_text(text.replace("Generated question 0 about", f"Edited ({n}) question 0 about", 1))
 
 
-def measure(work: Path) -> list[object]:
+def measure(work: Path) -> list[Figure]:
     """Clean, unchanged and one-changed builds at 5,000 and 50,000 questions."""
-    from bench.__main__ import Figure, _qbank, _timed
-
-    figures: list[object] = []
+    figures: list[Figure] = []
     for count in (5_000, 50_000):
         root = work / f"incremental-{count}"
         bank = site_bench._bank(root / "bank", count)
@@ -26,13 +25,13 @@ def measure(work: Path) -> list[object]:
         out = root / "site"
 
         def build(flags: tuple[str, ...] = ()) -> None:
-            _qbank("build", bank, "--out", out, *flags, env=env)  # noqa: B023
+            qbank("build", bank, "--out", out, *flags, env=env)  # noqa: B023
 
-        clean = _timed(lambda: build(("--no-cache",)))
+        clean = timed(lambda: build(("--no-cache",)))
         build()  # fills the memo and the page manifest
         label = f"clean `qbank build` of the same {count:,} questions"
         if count == 5_000:
-            unchanged = min(_timed(build) for _ in range(3))
+            unchanged = min(timed(build) for _ in range(3))
             figures.append(
                 Figure(
                     f"rebuild {count:,} questions, nothing changed",
@@ -45,7 +44,7 @@ def measure(work: Path) -> list[object]:
         changed = []
         for n in range(3):
             _change_one(bank, n)
-            changed.append(_timed(build))
+            changed.append(timed(build))
         target = "≤ 0.5 s" if count == 5_000 else "≤ 2 s"
         figures.append(
             Figure(

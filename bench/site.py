@@ -17,7 +17,7 @@ import jinja2
 from bench import banks
 
 if TYPE_CHECKING:
-    from bench.__main__ import Figure
+    from bench.measure import Figure
 
 _NOTES: list[str] = []
 
@@ -71,7 +71,7 @@ def _size(folder: Path, names: list[str]) -> int:
 
 def measure(work: Path) -> list[Figure]:
     """Render 5,000 questions; compare to a bare Jinja2 loop writing as many pages."""
-    from bench.__main__ import Figure
+    from bench.measure import Figure
     from generator.render import render_site
     from generator.validate import load_bank
 
