@@ -18,7 +18,7 @@ from generator.author import splice
 from generator.errors import Diagnostic, Location, ToolError
 from generator.model import LETTERS, Question
 from generator.result import QuestionResult
-from generator.validate.loader import NodePath
+from generator.validate.document import NodePath
 from generator.verify.normalize import last_line, normalize
 
 #: Why a status cannot be accepted.

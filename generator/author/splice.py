@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from generator.validate.loader import NodePath
+from generator.validate.document import NodePath
 
 _PLAIN_SAFE = re.compile(r"^[A-Za-z0-9_(][^#:\n]*$")
 

@@ -14,7 +14,8 @@ from generator.options import Options
 from generator.result import Outcome
 from generator.validate import lint, parse
 from generator.validate.discover import bank_root, discover, display_path, settings_file
-from generator.validate.loader import Document, load_file, question_name
+from generator.validate.document import Document, question_name
+from generator.validate.loader import load_file
 from generator.validate.memo import FileCheck, Memo
 from generator.validate.records import records
 from generator.validate.selection import relevant, select

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from generator.model import Choice, Defaults, Pattern, Question, Settings, Solution, Step, Verify
-from generator.validate.loader import Document, NodePath
+from generator.validate.document import Document, NodePath
 
 
 def settings_from(doc: Document | None) -> Settings:

@@ -17,7 +17,7 @@ from jsonschema import Draft202012Validator, ValidationError
 
 from generator.errors import Diagnostic, ToolError
 from generator.escape import short
-from generator.validate.loader import Document, NodePath
+from generator.validate.document import Document, NodePath
 
 #: The package's copy of the published schemas: in a checkout a link to the top-level
 #: ``schema/``, in a wheel the files themselves (see pyproject.toml's package-data).
