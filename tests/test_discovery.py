@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import ROOT, Run, qbank
+from tests.helpers import ROOT, SAMPLES, Run, qbank
 
 SECRET = "TOP-SECRET-OUTSIDE-THE-BANK"
 _PATTERN = """id: {id}
@@ -155,3 +155,18 @@ def test_single_file_output_must_not_overlap_its_bank(tmp_path: Path) -> None:
     assert run.code == 2
     assert "would overlap the bank" in run.err
     assert not (bank / "site").exists()
+
+
+@pytest.mark.parametrize("command", ["validate", "build"])
+def test_a_bank_without_pattern_files_is_a_failure_not_zero_questions(
+    tmp_path: Path, command: str
+) -> None:
+    sample = SAMPLES / "empty-bank"
+    extra = ["--out", str(tmp_path / "site")] if command == "build" else []
+    run = qbank(command, str(sample), *extra)
+    assert run.code == 1
+    [problem] = run.problems()
+    assert (problem.file, problem.line, problem.column) == ("tests/samples/empty-bank", 1, 1)
+    assert problem.status == "invalid"
+    assert "no pattern files in this bank" in problem.message
+    assert not (tmp_path / "site").exists()

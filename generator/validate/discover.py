@@ -77,6 +77,8 @@ def discover(root: Path, theme: str | None = None) -> Files:
     files = Files(leave=frozenset({os.path.normpath(root / theme)} if theme else ()))
     _walk(root, (), inside, files, {inside})
     files.patterns.sort()
+    if not files.patterns and not files.problems:  # a mistyped or unfilled folder
+        files.skip(root, "no pattern files in this bank (it holds <topic>/<id>.yaml files)")
     return files
 
 
