@@ -93,12 +93,18 @@ def _postings(numbers: list[int]) -> str:
     return ",".join(gaps)
 
 
+_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
+#: Gaps below 36² (nearly all of them) looked up rather than worked out.
+_SMALL = [_DIGITS[n] for n in range(36)] + [a + b for a in _DIGITS[1:] for b in _DIGITS]
+
+
 def _base36(n: int) -> str:
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    if n < len(_SMALL):
+        return _SMALL[n]
     out = ""
     while True:
         n, r = divmod(n, 36)
-        out = digits[r] + out
+        out = _DIGITS[r] + out
         if not n:
             return out
 
