@@ -9,9 +9,11 @@ import contextlib
 import hashlib
 import os
 import random
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import textwrap
 import threading
 from collections.abc import Iterator
@@ -515,8 +517,24 @@ with Sandbox({python!r}) as box:
 )
 def test_an_ordinary_user_gets_the_same_jail() -> None:
     """qbank run by a user who is not root (a developer's laptop) isolates the same way."""
-    code = AS_USER.format(root=str(PROJECT), python=SYSTEM_PYTHON)
-    done = subprocess.run(
+    # That user cannot read a checkout under root's home: give it its own copy of qbank.
+    code_root = Path(tempfile.mkdtemp(prefix="qbank-as-user-", dir="/var/tmp"))
+    try:
+        shutil.copytree(PROJECT / "generator", code_root / "generator")
+        for folder, _, files in os.walk(code_root):
+            os.chmod(folder, 0o755)
+            for name in files:
+                os.chmod(Path(folder) / name, 0o644)
+        done = _as_nobody(AS_USER.format(root=str(code_root), python=SYSTEM_PYTHON))
+    finally:
+        shutil.rmtree(code_root)
+    assert done.returncode == 0, done.stderr[-2000:]
+    shown = "['bin', 'dev', 'etc', 'proc', 'qbank', 'sbin', 'tmp', 'usr']"
+    assert done.stdout.splitlines() == [f"65534 {shown} 0 None"] * 2
+
+
+def _as_nobody(code: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
         ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", SYSTEM_PYTHON, "-c", code],
         capture_output=True,
         text=True,
@@ -524,9 +542,6 @@ def test_an_ordinary_user_gets_the_same_jail() -> None:
         timeout=120,
         check=False,
     )
-    assert done.returncode == 0, done.stderr[-2000:]
-    shown = "['bin', 'dev', 'etc', 'proc', 'qbank', 'sbin', 'tmp', 'usr']"
-    assert done.stdout.splitlines() == [f"65534 {shown} 0 None"] * 2
 
 
 MANY_PROCESSES_MUCH_MEMORY = """
