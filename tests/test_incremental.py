@@ -22,12 +22,21 @@ def _edit(rng: random.Random, bank: Path, theme: Path, step: int) -> str:
     """One random edit of the bank or the theme; what it was, for the failure message."""
     patterns = sorted(bank.glob("*/*.yaml"))
     kind = rng.choice(
-        ["prompt", "add question", "add pattern", "delete pattern", "template", "result", "touch"]
+        [
+            *["prompt", "add question", "add pattern", "delete pattern", "template", "result"],
+            *["pattern title", "difficulty", "touch"],
+        ]
     )
-    if kind == "prompt":
+    if kind in ("prompt", "pattern title", "difficulty"):  # the last two show on the lists
         file = rng.choice(patterns)
         text = file.read_text()
-        file.write_text(text.replace("prompt: ", f"prompt: ({step}) ", 1))
+        if kind == "prompt":
+            text = text.replace("prompt: ", f"prompt: ({step}) ", 1)
+        elif kind == "pattern title":
+            text = text.replace("\ntitle: ", f"\ntitle: ({step}) ", 1)
+        else:
+            text = text.replace("difficulty: easy", "difficulty: hard", 1)
+        file.write_text(text)
     elif kind == "add question":
         pattern = rng.choice(patterns).stem
         assert qbank("new", "question", pattern, "--bank", bank, "--type", "conceptual").code == 0
@@ -54,23 +63,26 @@ def _edit(rng: random.Random, bank: Path, theme: Path, step: int) -> str:
     return kind
 
 
-@pytest.mark.parametrize("seed", [1, 2])
-def test_incremental_builds_equal_clean_builds(tmp_path: Path, seed: int) -> None:
+@pytest.mark.parametrize(("seed", "themed"), [(1, True), (2, True), (3, False), (4, False)])
+def test_incremental_builds_equal_clean_builds(tmp_path: Path, seed: int, themed: bool) -> None:
+    """With a theme of the author's, and with the package's templates (where the lists
+    are rebuilt only when what their cards show changes)."""
     bank = tmp_path / "bank"
     shutil.copytree(sample("golden-bank"), bank)
     theme = tmp_path / "theme"
     (theme / "templates").mkdir(parents=True)
     package = Path(__file__).parent.parent / "generator" / "render" / "templates"
     shutil.copy(package / "practice.html", theme / "templates" / "practice.html")
+    themed_by = ["--theme", str(theme)] if themed else []
     site = tmp_path / "site"
-    first = qbank("build", bank, "--out", site, "--theme", theme)
+    first = qbank("build", bank, "--out", site, *themed_by)
     assert first.code == 0, first.out + first.err
     rng = random.Random(seed)
-    for step in range(7):
+    for step in range(8):
         what = _edit(rng, bank, theme, step)
-        incremental = qbank("build", bank, "--out", site, "--theme", theme)
+        incremental = qbank("build", bank, "--out", site, *themed_by)
         clean_site = tmp_path / f"clean-{step}"
-        clean = qbank("build", bank, "--out", clean_site, "--theme", theme, "--no-cache")
+        clean = qbank("build", bank, "--out", clean_site, *themed_by, "--no-cache")
         assert (incremental.code, clean.code) == (0, 0), (what, incremental.out, clean.out)
         assert _tree(site) == _tree(clean_site), f"after step {step}: {what}"
 
@@ -89,8 +101,18 @@ def test_unchanged_pages_are_linked_not_rendered(tmp_path: Path) -> None:
     (bank / "computer-vision" / "pretrained-models.yaml").write_text(
         text.replace("prompt: ", "prompt: Now ", 1)
     )
+    index = site / "index.html"
+    listed = index.stat().st_ino
     assert qbank("build", bank, "--out", site).code == 0
     assert page.stat().st_ino != before  # that pattern changed: rendered again
+    assert index.stat().st_ino == listed  # a prompt is not on the lists: they are linked
+    text = (bank / "computer-vision" / "pretrained-models.yaml").read_text()
+    (bank / "computer-vision" / "pretrained-models.yaml").write_text(
+        text.replace("\ntitle: ", "\ntitle: Now, ", 1)
+    )
+    assert qbank("build", bank, "--out", site).code == 0
+    assert index.stat().st_ino != listed  # its title is: rendered again
+    assert b"Now, Why pre-trained" in index.read_bytes()
 
 
 def test_a_planted_page_is_never_reused(tmp_path: Path) -> None:

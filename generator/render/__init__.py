@@ -29,7 +29,7 @@ import os
 import shutil
 import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
@@ -70,8 +70,6 @@ from generator.result import QuestionResult
 __all__ = ["MODES", "PatternPage", "Site", "Topic", "environment", "render_site", "slugify"]
 
 STATIC = Path(__file__).parent / "static"
-#: The shelf's name for the outputs made from the whole bank (no pattern id has a space).
-WHOLE = "the whole bank"
 TEMPLATES = Path(__file__).parent / "templates"
 #: Forbids inline scripts and every source outside the site.
 CSP = (
@@ -148,16 +146,16 @@ def render_site(
     pages = [pattern_page(pattern, n, texts) for n, pattern in enumerate(bank.patterns)]
     job = _Job(out, site, theme, dict(results or {}))
     if shelf is None:
-        return _render_whole(env, job, bank, pages) + _render_patterns(job, pages)
+        shared = [make() for _, _, make in _shared(env, job, bank, pages, ("", {}))]
+        return [path for files in shared for path in files] + _render_patterns(job, pages)
     base = (reuse.fingerprint(TEMPLATES, STATIC, theme), site)
     keys = {page.pattern.id: _key(base, page, job) for page in pages}
-    # Every list, the search index and the assets are made from all the patterns: the
-    # same patterns (the same keys, in the same order) give the same files.
-    whole = reuse.key(base, list(keys.items()))
     written = []
-    if not shelf.take(WHOLE, whole, out):
-        written = _render_whole(env, job, bank, pages)
-        shelf.put(WHOLE, whole, written, out)
+    for unit, unit_key, make in _shared(env, job, bank, pages, (base, keys)):
+        if not shelf.take(unit, unit_key, out):
+            files = make()
+            shelf.put(unit, unit_key, files, out)
+            written += files
     todo = [page for page in pages if not shelf.take(page.pattern.id, keys[page.pattern.id], out)]
     fresh = _render_patterns(job, todo)
     for unit, files in _units(out, todo, fresh).items():
@@ -165,17 +163,53 @@ def render_site(
     return written + fresh
 
 
-def _render_whole(env: Environment, job: _Job, bank: Bank, pages: list[PatternPage]) -> list[Path]:
-    """What the whole bank makes: assets, the search index, the lists, the review page."""
+#: An output made from more than one pattern: its unit name, its key and its maker.
+Shared = tuple[str, str, Callable[[], list[Path]]]
+
+
+def _shared(
+    env: Environment,
+    job: _Job,
+    bank: Bank,
+    pages: list[PatternPage],
+    keyed: tuple[object, dict[str, str]],
+) -> list[Shared]:
+    """The outputs made from more than one pattern (unit names no pattern id can have:
+    ids have no spaces): the assets and the review page (made from the site and the
+    theme), the lists (from what the cards show, see :func:`_card`; from everything
+    under an author's theme) and the search index (from every pattern)."""
     out, site, theme = job.out, job.site, job.theme
-    written = _copy_assets(out, theme)
-    urls = {page.pattern.id: page.url for page in pages}
-    for name, text in search_files(bank, urls).items():
-        written.append(_write(out / name, text))
-    written += _render_lists(env, theme, out, site, topics(pages))
-    review = _render(env, theme, "review.html", site=site, root="")
-    written.append(_write(out / "review.html", review))
-    return written
+    base, keys = keyed
+    every = reuse.key(base, list(keys.items()))  # the same patterns, in the same order
+
+    def assets() -> list[Path]:
+        review = _render(env, theme, "review.html", site=site, root="")
+        return [*_copy_assets(out, theme), _write(out / "review.html", review)]
+
+    def search() -> list[Path]:
+        urls = {page.pattern.id: page.url for page in pages}
+        return [_write(out / name, text) for name, text in search_files(bank, urls).items()]
+
+    def lists() -> list[Path]:
+        return _render_lists(env, theme, out, site, topics(pages))
+
+    cards = every if theme is not None else reuse.key(base, [_card(page) for page in pages])
+    return [
+        ("the assets", reuse.key(base), assets),
+        ("the lists", cards, lists),
+        ("the search index", every, search),
+    ]
+
+
+def _card(page: PatternPage) -> tuple[object, ...]:
+    """Everything of a pattern that the index and topic pages show (``pattern_card`` in
+    _macros.html, the topic's name and counts): a change elsewhere leaves them as they are."""
+    p = page.pattern
+    return (
+        (p.id, p.title, p.topic, p.topic_slug, p.tags, p.badge, len(p.questions)),
+        (page.url, page.number, page.bands, page.minutes, page.answers, page.modes),
+        (len(page.practice), len(page.challenge)),
+    )
 
 
 def _key(base: object, page: PatternPage, job: _Job) -> str:
