@@ -47,3 +47,19 @@ def test_every_pattern_has_a_badge_both_modes_and_all_bands(path: Path) -> None:
     assert {q["mode"] for q in questions} == {"challenge", "practice"}
     assert {BANDS[q["difficulty"]] for q in questions} == {"easy", "medium", "hard"}
     assert all(q.get("solution") for q in questions if q["mode"] == "practice")
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+def test_every_wrong_choice_says_which_mistake_leads_to_it(path: Path) -> None:
+    """Issue: every wrong choice is a mistake a learner really makes, named in its `why`."""
+    unexplained = [
+        f"{q['id']}: {choice if isinstance(choice, str) else choice.get('text')}"
+        for q in _pattern(path)["questions"]
+        for choice in q["choices"]
+        if isinstance(choice, str)
+        or (
+            not choice.get("correct")
+            and not (isinstance(choice.get("why"), str) and choice["why"].strip())
+        )
+    ]
+    assert unexplained == [], f"wrong choices without a `why` in {path.name}"
