@@ -39,8 +39,13 @@ def build(options: Options, out: Path, theme_option: Path | None) -> Built:
         return Built(outcome, False, verified.interrupted, left)
     results = {r.question: r for r in outcome.results}
     shelf = Shelf.open(out) if not options.no_cache else None  # the last build's pages
-    try:  # rendered into a new folder beside the old site, then swapped in at once
-        publish(lambda tmp: render.render_site(checked.bank, tmp, results, folder, shelf), out)
+    try:
+        plan = render.plan_site(checked.bank, results, folder, keyed=shelf is not None)
+        if shelf is not None and shelf.holds(plan.keys):
+            return Built(outcome, written=True)  # already what this build would write
+        # rendered into a new folder beside the old site, then swapped in at once
+        bank = checked.bank
+        publish(lambda tmp: render.render_site(bank, tmp, results, folder, shelf, plan), out)
     except theme.ThemeError as exc:
         raise theme.ThemeError(f"{exc}; {out} is unchanged") from None
     except OSError as exc:

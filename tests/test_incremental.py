@@ -127,3 +127,40 @@ def test_a_planted_page_is_never_reused(tmp_path: Path) -> None:
     page.write_bytes(b"<script>alert('planted')</script>")
     assert qbank("build", bank, "--out", site).code == 0
     assert page.read_bytes() == clean
+
+
+def test_an_unchanged_bank_leaves_the_published_site_as_it_is(tmp_path: Path) -> None:
+    """Nothing changed: the site is already what the build would write, so it is not
+    written again (the very folder stays), and the command says the site is there."""
+    bank = tmp_path / "bank"
+    shutil.copytree(sample("golden-bank"), bank)
+    site = tmp_path / "site"
+    assert qbank("build", bank, "--out", site).code == 0
+    folder = site.stat().st_ino
+    (bank / "machine-learning" / "data-splits.yaml").touch()  # touched, not changed
+    again = qbank("build", bank, "--out", site)
+    assert again.code == 0 and "site written to" in again.err
+    assert site.stat().st_ino == folder
+
+
+@pytest.mark.parametrize("damage", ["extra file", "empty folder", "file changed", "file gone"])
+def test_a_site_changed_by_hand_is_built_again(tmp_path: Path, damage: str) -> None:
+    """Whatever was added to, changed in or taken from the site folder, a build with
+    nothing changed in the bank puts back exactly what a clean build writes."""
+    bank = tmp_path / "bank"
+    shutil.copytree(sample("golden-bank"), bank)
+    site = tmp_path / "site"
+    assert qbank("build", bank, "--out", site).code == 0
+    clean = _tree(site)
+    page = site / "machine-learning" / "data-splits" / "practice.html"
+    if damage == "extra file":
+        (site / "assets" / "planted.js").write_text("alert('planted')")
+    elif damage == "empty folder":
+        (site / "machine-learning" / "planted").mkdir()
+    elif damage == "file changed":
+        page.write_text(page.read_text().replace("<main", "<main data-planted", 1))
+    else:
+        page.unlink()
+    assert qbank("build", bank, "--out", site).code == 0
+    assert _tree(site) == clean
+    assert not (site / "machine-learning" / "planted").exists()

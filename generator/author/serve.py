@@ -29,6 +29,7 @@ from generator.model import Question
 from generator.options import Options
 from generator.render import theme
 from generator.render.publish import publish
+from generator.render.reuse import Shelf
 from generator.result import QuestionResult
 from generator.validate.discover import bank_root
 
@@ -62,6 +63,7 @@ class Session:
         self.site = self.root / "site"
         self.site.mkdir()
         (self.site / "index.html").write_bytes(_WAITING)
+        self.shelf = Shelf(self.site)
         self.state: dict[str, Any] = {"generation": 0, "phase": "verifying", "problems": []}
         self.state["verifying"] = 0
         self.verified: dict[str, tuple[Question, QuestionResult]] = {}
@@ -88,7 +90,12 @@ class Session:
                 self._listeners.remove(mine)
 
     def _render(self, bank: Any, results: dict[str, QuestionResult], folder: Path | None) -> None:
-        publish(lambda tmp: render.render_site(bank, tmp, results, folder), self.site)
+        """Render into the served folder, reusing the pages of the last render that are
+        unchanged (kept in memory: the served folder lives only as long as the server)."""
+        plan = render.plan_site(bank, results, folder)
+        build = render.render_site
+        publish(lambda tmp: build(bank, tmp, results, folder, self.shelf, plan), self.site)
+        self.shelf.save()
 
     def rebuild(self) -> None:
         """Validate; render at once with what is known; verify what changed; render again."""

@@ -11,14 +11,8 @@ Layout of the output (every URL relative, so it opens from ``file://``)::
     assets/search/                  the search index in parts (see search.py)
     assets/review/<pattern-id>.js   a pattern's questions as the review page shows them
 
-What each output is made from, for rebuilding only what changed:
-
-- a pattern's folder and ``assets/review/<id>.js``: that pattern, its questions' results,
-  the site settings and the theme (:func:`_render_chunk`, one job per pattern);
-- a topic's pages: the title, counts and answer keys of its patterns (:func:`_render_lists`);
-- the index pages: every topic's name and counts, and the patterns shown under each;
-- ``assets/search/``: every question's title and words (:func:`search_files`);
-- ``review.html`` and the static assets: the site settings and the theme only.
+What each output is made from, for rebuilding only what changed: see
+:mod:`generator.render.plan`.
 """
 
 from __future__ import annotations
@@ -46,7 +40,6 @@ from jinja2 import (
 from markupsafe import Markup
 
 from generator.model import Bank
-from generator.render import reuse
 from generator.render.pages import (
     MODES,
     PATTERNS_PER_PAGE,
@@ -55,29 +48,43 @@ from generator.render.pages import (
     Site,
     Topic,
     paginate,
-    pattern_page,
     slugify,
     topics,
+)
+from generator.render.plan import (
+    ASSETS,
+    LISTS,
+    PATTERN_DEPTH,
+    SEARCH,
+    STATIC,
+    Plan,
+    plan_site,
 )
 from generator.render.reuse import Shelf
 from generator.render.search import search_files
 from generator.render.text import TextRenderer, pygments_css
 from generator.render.theme import SiteSandbox, ThemeError, describe
 from generator.render.theme import files as theme_files
-from generator.render.views import build_views, verified_note
+from generator.render.views import build_views
 from generator.result import QuestionResult
 
-__all__ = ["MODES", "PatternPage", "Site", "Topic", "environment", "render_site", "slugify"]
+__all__ = [
+    "MODES",
+    "PatternPage",
+    "Plan",
+    "Site",
+    "Topic",
+    "environment",
+    "plan_site",
+    "render_site",
+    "slugify",
+]
 
-STATIC = Path(__file__).parent / "static"
-TEMPLATES = Path(__file__).parent / "templates"
 #: Forbids inline scripts and every source outside the site.
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "font-src 'self'; connect-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'"
 )
-#: Folders between the site root and a pattern's pages (``<topic>/<pattern>/``).
-PATTERN_DEPTH = 2
 #: Banks with at least this many questions render their patterns in parallel processes.
 PARALLEL_FROM = 800
 
@@ -125,37 +132,31 @@ def render_site(
     results: Mapping[str, QuestionResult] | None = None,
     theme: Path | None = None,
     shelf: Shelf | None = None,
+    plan: Plan | None = None,
 ) -> list[Path]:
     """Write the whole site for ``bank`` into the (empty, existing) folder ``out``.
 
-    With a ``shelf`` (the last build of the same site), a pattern whose pages would come
-    out the same is linked from there instead of rendered again. A theme that breaks the
-    rules of :mod:`generator.render.theme`, or whose template fails, raises
-    :class:`ThemeError`.
+    With a ``shelf`` (the last build of the same site), a unit whose key is unchanged
+    (see :mod:`generator.render.plan`) is linked from there instead of rendered again.
+    A theme that breaks the rules of :mod:`generator.render.theme`, or whose template
+    fails, raises :class:`ThemeError`.
     """
-    if theme is not None:
-        theme_files(theme)  # refuses symbolic links and special files before any is read
+    plan = plan or plan_site(bank, results, theme, keyed=shelf is not None)
     env = environment(theme)
-    site = Site(
-        bank.settings.title,
-        slugify(bank.settings.title),
-        TextRenderer(0).block(bank.settings.description),
-    )
-    # Relative image paths are checked against the depth of the page showing them.
-    texts = TextRenderer(PATTERN_DEPTH)
-    pages = [pattern_page(pattern, n, texts) for n, pattern in enumerate(bank.patterns)]
-    job = _Job(out, site, theme, dict(results or {}))
+    job = _Job(out, plan.site, theme, plan.results)
+    pages = plan.pages
+    shared = _shared(env, job, bank, pages)
     if shelf is None:
-        shared = [make() for _, _, make in _shared(env, job, bank, pages, ("", {}))]
-        return [path for files in shared for path in files] + _render_patterns(job, pages)
-    base = (reuse.fingerprint(TEMPLATES, STATIC, theme), site)
-    keys = {page.pattern.id: _key(base, page, job) for page in pages}
+        made = [make() for make in shared.values()]
+        return [path for files in made for path in files] + _render_patterns(job, pages)
+    shelf.begin()
     written = []
-    for unit, unit_key, make in _shared(env, job, bank, pages, (base, keys)):
-        if not shelf.take(unit, unit_key, out):
+    for unit, make in shared.items():
+        if not shelf.take(unit, plan.keys[unit], out):
             files = make()
-            shelf.put(unit, unit_key, files, out)
+            shelf.put(unit, plan.keys[unit], files, out)
             written += files
+    keys = plan.keys
     todo = [page for page in pages if not shelf.take(page.pattern.id, keys[page.pattern.id], out)]
     fresh = _render_patterns(job, todo)
     for unit, files in _units(out, todo, fresh).items():
@@ -163,24 +164,11 @@ def render_site(
     return written + fresh
 
 
-#: An output made from more than one pattern: its unit name, its key and its maker.
-Shared = tuple[str, str, Callable[[], list[Path]]]
-
-
 def _shared(
-    env: Environment,
-    job: _Job,
-    bank: Bank,
-    pages: list[PatternPage],
-    keyed: tuple[object, dict[str, str]],
-) -> list[Shared]:
-    """The outputs made from more than one pattern (unit names no pattern id can have:
-    ids have no spaces): the assets and the review page (made from the site and the
-    theme), the lists (from what the cards show, see :func:`_card`; from everything
-    under an author's theme) and the search index (from every pattern)."""
+    env: Environment, job: _Job, bank: Bank, pages: list[PatternPage]
+) -> dict[str, Callable[[], list[Path]]]:
+    """How to make each output that is made from more than one pattern."""
     out, site, theme = job.out, job.site, job.theme
-    base, keys = keyed
-    every = reuse.key(base, list(keys.items()))  # the same patterns, in the same order
 
     def assets() -> list[Path]:
         review = _render(env, theme, "review.html", site=site, root="")
@@ -193,31 +181,7 @@ def _shared(
     def lists() -> list[Path]:
         return _render_lists(env, theme, out, site, topics(pages))
 
-    cards = every if theme is not None else reuse.key(base, [_card(page) for page in pages])
-    return [
-        ("the assets", reuse.key(base), assets),
-        ("the lists", cards, lists),
-        ("the search index", every, search),
-    ]
-
-
-def _card(page: PatternPage) -> tuple[object, ...]:
-    """Everything of a pattern that the index and topic pages show (``pattern_card`` in
-    _macros.html, the topic's name and counts): a change elsewhere leaves them as they are."""
-    p = page.pattern
-    return (
-        (p.id, p.title, p.topic, p.topic_slug, p.tags, p.badge, len(p.questions)),
-        (page.url, page.number, page.bands, page.minutes, page.answers, page.modes),
-        (len(page.practice), len(page.challenge)),
-    )
-
-
-def _key(base: object, page: PatternPage, job: _Job) -> str:
-    """What a pattern's pages are made from: the pattern (by its source when known: a
-    hash of its file), its place in the bank, and what of its results the pages show."""
-    notes = [verified_note(job.results.get(q.id)) for q in page.pattern.questions]
-    made_from = page.pattern.source or page
-    return reuse.key(base, made_from, page.number, page.url, notes)
+    return {ASSETS: assets, LISTS: lists, SEARCH: search}
 
 
 def _units(out: Path, pages: list[PatternPage], written: list[Path]) -> dict[str, list[Path]]:

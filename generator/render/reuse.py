@@ -16,10 +16,12 @@ import functools
 import hashlib
 import os
 import pickle
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator import __version__, sealed
+from generator.render.publish import SITE_MARKER
 
 #: A manifest larger than this is not read.
 MAX_BYTES = 64 << 20
@@ -83,6 +85,10 @@ class Shelf:
                 shelf.old = old
         return shelf
 
+    def begin(self) -> None:
+        """Start a new build (what an unfinished one took or put is forgotten)."""
+        self.new, self._made = {}, set()
+
     def take(self, unit: str, unit_key: str, into: Path) -> bool:
         """Link the unit's files from the old site into ``into`` if they are still valid."""
         found = self.old.get(unit)
@@ -107,14 +113,54 @@ class Shelf:
         """Remember what a unit rendered (paths under ``root``, the new site)."""
         self.new[unit] = (unit_key, [str(p.relative_to(root)) for p in files])
 
+    def holds(self, keys: Mapping[str, str]) -> bool:
+        """Whether the site folder already is, file for file, what a build of units with
+        these keys writes: the same units under the same keys, each file still the one
+        that was written, and nothing else in the folder."""
+        if self.old.keys() != keys.keys():
+            return False
+        expected: set[str] = set()
+        for unit, unit_key in keys.items():
+            found_key, names = self.old[unit]
+            if found_key != unit_key:
+                return False
+            if any(_stamp(self.site / name) != stamp for name, stamp in names.items()):
+                return False
+            expected.update(names)
+        try:
+            return _contents(self.site) == expected
+        except OSError:
+            return False
+
     def save(self) -> None:
-        """Record the published site's files (call after it is swapped into place)."""
-        if self.path is None:
-            return
+        """Record the published site's files (call after it is swapped into place): what
+        the next build takes from, kept here and, unless the cache is off, in the cache."""
         manifest: dict[str, tuple[str, dict[str, Stamp]]] = {}
         for unit, (unit_key, names) in self.new.items():
             stamps = {name: _stamp(self.site / name) for name in names}
             if all(stamp is not None for stamp in stamps.values()):
                 manifest[unit] = (unit_key, {n: s for n, s in stamps.items() if s is not None})
+        self.old, self.new, self._made = manifest, {}, set()
+        if self.path is None:
+            return
         body = pickle.dumps(manifest, protocol=pickle.HIGHEST_PROTOCOL)
         sealed.write(self.path, sealed.seal(self.mac_key, body))
+
+
+def _contents(site: Path) -> set[str]:
+    """Every file of a site folder but its marker, by path relative to it. A folder
+    holding nothing, a link and a missing marker each count as something no build
+    writes, so a folder holding one is never taken as up to date."""
+    found: set[str] = set()
+    for folder, dirs, files in os.walk(site):
+        prefix = os.path.relpath(folder, site) + "/"
+        prefix = "" if prefix == "./" else prefix
+        if not dirs and not files:
+            found.add(prefix + "/")
+        found.update(prefix + name for name in files)  # links to files and special files too
+        found.update(prefix + d + "/" for d in dirs if os.path.islink(os.path.join(folder, d)))
+    found.discard(SITE_MARKER)
+    marker = site / SITE_MARKER
+    if marker.is_symlink() or not marker.is_file():
+        found.add("/")
+    return found
