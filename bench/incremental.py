@@ -3,6 +3,7 @@ after no change and after one question changed, against a clean build of the sam
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from bench import site as site_bench
@@ -10,9 +11,14 @@ from bench.measure import Figure, qbank, timed
 
 
 def _change_one(bank: Path, n: int) -> None:
+    """A new title for the bank's first question (a different one on every call)."""
     file = bank / "generated" / "p0000.yaml"
     text = file.read_text()
-    file.write_text(text.replace("Generated question 0 about", f"Edited ({n}) question 0 about", 1))
+    title = f"title: Edited ({n}) question 0 about"
+    edited = re.sub(r"title: [^\n]*question 0 about", title, text, count=1)
+    if edited == text:
+        raise RuntimeError(f"{file}: the edit changed nothing")
+    file.write_text(edited)
 
 
 def measure(work: Path) -> list[Figure]:
