@@ -3,8 +3,11 @@ never makes its site differ from a clean build's, whatever the edits."""
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -164,3 +167,44 @@ def test_a_site_changed_by_hand_is_built_again(tmp_path: Path, damage: str) -> N
     assert qbank("build", bank, "--out", site).code == 0
     assert _tree(site) == clean
     assert not (site / "machine-learning" / "planted").exists()
+
+
+def _qbank_from(code: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
+    """Run the qbank whose package is ``code / "generator"`` (from outside the checkout,
+    where ``-m`` would find this checkout's package first)."""
+    return subprocess.run(
+        [sys.executable, "-m", "generator", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(code)},
+        cwd=code,
+        check=False,
+    )
+
+
+def test_what_is_remembered_is_used_only_by_the_same_code(tmp_path: Path) -> None:
+    """Another qbank at the same version (a checkout that follows main, an edited
+    install) takes neither the checks nor the pages this one remembered."""
+    ours = Path(__file__).parent.parent
+    theirs = tmp_path / "theirs"
+    shutil.copytree(
+        ours / "generator", theirs / "generator", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    lint = theirs / "generator" / "validate" / "lint.py"
+    lint.write_text(lint.read_text().replace("; mark exactly one", "; mark one (edited)", 1))
+    render = theirs / "generator" / "render" / "__init__.py"
+    render.write_text(render.read_text().replace("object-src", "worker-src 'none'; object-src", 1))
+    bank = tmp_path / "bank"
+    shutil.copytree(sample("golden-bank"), bank)
+    (bank / "samples").mkdir()
+    shutil.copy(sample("lint-errors.yaml"), bank / "samples" / "lint-errors.yaml")
+    broken = bank / "samples" / "lint-errors.yaml"
+    assert "; mark exactly one" in _qbank_from(ours, "validate", broken).stdout
+    assert "; mark one (edited)" in _qbank_from(theirs, "validate", broken).stdout
+    broken.unlink()
+    site = tmp_path / "site"
+    page = site / "machine-learning" / "data-splits" / "practice.html"
+    assert _qbank_from(ours, "build", bank, "--out", site).returncode == 0
+    assert "worker-src" not in page.read_text()
+    assert _qbank_from(theirs, "build", bank, "--out", site).returncode == 0
+    assert "worker-src" in page.read_text()

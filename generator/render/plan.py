@@ -4,12 +4,13 @@ data, and the key of each unit of output (a hash of everything the unit is made 
 The units, and what each is made from:
 
 - a pattern (its folder and ``assets/review/<id>.js``): that pattern, its place in the
-  bank, what its pages show of its questions' results, the site and the templates;
+  bank, what its pages show of its questions' results, the site, the theme and qbank's
+  own code and templates (:func:`generator.identity.code_id`), as every unit;
 - :data:`LISTS` (the index and topic pages): what the cards of the lists show of every
   pattern (:func:`_card`); with an author's theme, whose templates may show anything,
   every pattern;
 - :data:`SEARCH` (``assets/search/``): every pattern;
-- :data:`ASSETS` (the static files and ``review.html``): the site and the templates.
+- :data:`ASSETS` (the static files and ``review.html``): the site, the theme and qbank.
 
 Unit names of the shared units have spaces, so no pattern id can be one.
 """
@@ -20,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.identity import code_id
 from generator.model import Bank
 from generator.render import reuse
 from generator.render.pages import PatternPage, Site, pattern_page, slugify
@@ -29,7 +31,6 @@ from generator.render.views import verified_note
 from generator.result import QuestionResult
 
 STATIC = Path(__file__).parent / "static"
-TEMPLATES = Path(__file__).parent / "templates"
 #: Folders between the site root and a pattern's pages (``<topic>/<pattern>/``).
 PATTERN_DEPTH = 2
 
@@ -76,7 +77,7 @@ def plan_site(
 def _keys(
     site: Site, pages: list[PatternPage], results: dict[str, QuestionResult], theme: Path | None
 ) -> dict[str, str]:
-    base = (reuse.fingerprint(TEMPLATES, STATIC, theme), site)
+    base = (code_id(), reuse.fingerprint(theme), site)
     keys = {page.pattern.id: _pattern_key(base, page, results) for page in pages}
     every = reuse.key(base, list(keys.items()))  # the same patterns, in the same order
     cards = every if theme is not None else reuse.key(base, [_card(page) for page in pages])

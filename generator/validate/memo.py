@@ -14,8 +14,9 @@ import pickle
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from generator import __version__, sealed
+from generator import sealed
 from generator.errors import Diagnostic
+from generator.identity import code_id
 from generator.model import Pattern, QuestionRef, Settings
 
 #: Bumped when what a check gives changes shape, so older entries are not used.
@@ -78,8 +79,8 @@ class Memo:
 
     @staticmethod
     def context(settings: Settings, placement: bool) -> str:
-        """What else a file's check depends on: settings, placement rules, qbank version."""
-        return f"{FORMAT}|{__version__}|{placement}|{settings!r}"
+        """What else a file's check depends on: settings, placement rules, qbank's code."""
+        return f"{FORMAT}|{code_id()}|{placement}|{settings!r}"
 
     def get(self, path: Path, context: str) -> FileCheck | None:
         """The memo of ``path`` if its content and context are unchanged, else None."""
