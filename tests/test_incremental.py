@@ -184,7 +184,7 @@ def _qbank_from(code: Path, *args: str | Path) -> subprocess.CompletedProcess[st
 
 def test_what_is_remembered_is_used_only_by_the_same_code(tmp_path: Path) -> None:
     """Another qbank at the same version (a checkout that follows main, an edited
-    install) takes neither the checks nor the pages this one remembered."""
+    install) takes neither the checks, nor the runs, nor the pages this one remembered."""
     ours = Path(__file__).parent.parent
     theirs = tmp_path / "theirs"
     shutil.copytree(
@@ -192,6 +192,8 @@ def test_what_is_remembered_is_used_only_by_the_same_code(tmp_path: Path) -> Non
     )
     lint = theirs / "generator" / "validate" / "lint.py"
     lint.write_text(lint.read_text().replace("; mark exactly one", "; mark one (edited)", 1))
+    capture = theirs / "generator" / "sandbox" / "capture.py"
+    capture.write_text(capture.read_text() + "\n# edited\n")
     render = theirs / "generator" / "render" / "__init__.py"
     render.write_text(render.read_text().replace("object-src", "worker-src 'none'; object-src", 1))
     bank = tmp_path / "bank"
@@ -202,6 +204,10 @@ def test_what_is_remembered_is_used_only_by_the_same_code(tmp_path: Path) -> Non
     assert "; mark exactly one" in _qbank_from(ours, "validate", broken).stdout
     assert "; mark one (edited)" in _qbank_from(theirs, "validate", broken).stdout
     broken.unlink()
+    snippet = sample("verified-ok.yaml")
+    assert "from cache" not in _qbank_from(ours, "verify", snippet).stdout
+    assert "(5 from cache)" in _qbank_from(ours, "verify", snippet).stdout
+    assert "from cache" not in _qbank_from(theirs, "verify", snippet).stdout  # its jail differs
     site = tmp_path / "site"
     page = site / "machine-learning" / "data-splits" / "practice.html"
     assert _qbank_from(ours, "build", bank, "--out", site).returncode == 0

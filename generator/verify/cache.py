@@ -29,7 +29,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from generator import __version__, sealed
+from generator import sealed
+from generator.identity import code_id
 from generator.sandbox import RunResult
 from generator.sealed import (
     CACHE_FORMAT,
@@ -41,6 +42,8 @@ from generator.sealed import (
 )
 from generator.verify.snippet import Snippet
 
+#: What makes a snippet's runs, besides the snippet: the program around it and the jail.
+RUNNER = ("verify/snippet.py", "sandbox")
 #: Larger entries are ignored unread (20 runs of two 1 MiB streams, JSON-escaped, fit).
 MAX_ENTRY_BYTES = 256 << 20
 #: RunResult's fields and their types: what every stored run must have, exactly.
@@ -61,11 +64,12 @@ def open_default() -> Cache | None:
 
 def key(snippet: Snippet, python: str, modules: dict[str, str], resources: dict[str, str]) -> str:
     """The content hash of what a question's runs depend on: the program, its limits,
-    the interpreter, the versions of its required modules and its resource files."""
+    the interpreter, the versions of its required modules, its resource files and
+    qbank's code that runs it (:data:`RUNNER`)."""
     verify = snippet.verify
     material = {
         "format": CACHE_FORMAT,
-        "qbank": __version__,
+        "qbank": code_id(*RUNNER),
         "code": snippet.code,
         "setup": verify.setup,
         "runs": verify.runs,
