@@ -219,3 +219,39 @@ def test_a_theme_still_restyles_the_site(tmp_path: Path) -> None:
     assert run.code == 0, run.err
     assert "<h2>SAMPLES</h2>" in (out / "index.html").read_text()
     assert (out / "assets" / "site.css").read_text() == "/* themed */\n"
+
+
+#: Templates that would hold a build for hours or take gigabytes, each stopped on its own.
+HOGS = {
+    "loop-in-a-loop": (
+        "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+        "took more than 1 s of CPU for one page; stopped",
+    ),
+    "huge-string": ("{{ 'x' * 10 ** 10 }}", "would make more than 10,000,000 items"),
+    "huge-list": ("{{ ([0] * 100000) * 100000 }}", "would make more than 10,000,000 items"),
+    "huge-number": ("{{ 7 ** 10000000 }}", "would make a number of more than 100,000 bits"),
+}
+
+
+@pytest.mark.parametrize(("payload", "said"), HOGS.values(), ids=HOGS.keys())
+def test_a_theme_cannot_take_the_hosts_time_or_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, payload: str, said: str
+) -> None:
+    """A build with a hostile theme ends with a clear error, not a CI job that runs out
+    its time (the CPU budget is lowered to 1 s here; it is 30 s per page)."""
+    monkeypatch.setattr("generator.render.theme.PAGE_CPU_SECONDS", 1.0)
+    out = _old_site(tmp_path)
+    theme = _theme(tmp_path, {"templates/index.html": "<p>\n" + payload})
+    run = qbank("build", _bank(tmp_path), "--out", out, "--theme", theme)
+    _assert_refused(run, out, "index.html", said)
+
+
+def test_the_package_templates_render_within_the_budget(tmp_path: Path) -> None:
+    """qbank's own templates, rendered through a theme that overrides nothing, stay far
+    inside the budget: the same build with and without the theme writes the same site."""
+    bank = _bank(tmp_path)
+    theme = _theme(tmp_path, {"static/.keep": ""})
+    plain, themed = tmp_path / "plain", tmp_path / "themed"
+    assert qbank("build", bank, "--out", plain).code == 0
+    assert qbank("build", bank, "--out", themed, "--theme", theme).code == 0
+    assert (plain / "index.html").read_bytes() == (themed / "index.html").read_bytes()

@@ -63,7 +63,7 @@ from generator.render.plan import (
 from generator.render.reuse import Shelf
 from generator.render.search import search_files
 from generator.render.text import TextRenderer, pygments_css
-from generator.render.theme import SiteSandbox, ThemeError, describe
+from generator.render.theme import SiteSandbox, ThemeError, cpu_budget, describe
 from generator.render.theme import files as theme_files
 from generator.render.views import build_views
 from generator.result import QuestionResult
@@ -266,7 +266,10 @@ def _render(env: Environment, theme: Path | None, name: str, **context: object) 
     """One page; a template that fails is a :class:`ThemeError` saying where (worked out
     here, where the traceback is: pages may render in another process)."""
     try:
-        return env.get_template(name).render(context)
+        with cpu_budget(theme, name):
+            return env.get_template(name).render(context)
+    except ThemeError:
+        raise
     except TemplateError as exc:
         raise ThemeError(describe(exc, theme)) from None
     except Exception as exc:

@@ -11,12 +11,18 @@ so that no method reaching the host (a path's ``read_text``) can be called.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import threading
 import traceback
+from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
-from jinja2 import TemplateError, TemplateSyntaxError
+from jinja2.exceptions import SecurityError, TemplateError, TemplateSyntaxError
+from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from generator.errors import ConfigError
@@ -30,6 +36,13 @@ _READABLE_PACKAGES = ("generator", "markupsafe", "jinja2")
 _READABLE_BUILTINS = (str, int, float, bool, tuple, list, dict, set, frozenset)
 #: The package's own templates, which a theme's override by name.
 PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
+#: CPU seconds a theme may spend on one page: far more than any page of qbank's own
+#: templates takes, far less than a CI job's time limit.
+PAGE_CPU_SECONDS = 30.0
+#: The longest string or list a template may make with ``*``, and the largest number
+#: (in bits) with ``**``: a page needs nothing near them.
+MAX_ITEMS = 10_000_000
+MAX_BITS = 100_000
 
 
 class ThemeError(ConfigError):
@@ -44,6 +57,25 @@ class SiteSandbox(ImmutableSandboxedEnvironment):
         # Every rule depends only on the object's type and the attribute's name, and a
         # page reads the same few thousand times: decide each pair once.
         self._decided: dict[tuple[type, str], bool] = {}
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        """``*`` and ``**``, refused when the result would be huge (a string of a
+        gigabyte, a number of a million digits): the host's memory and time are not
+        the theme's to spend."""
+        huge = ""
+        if operator == "*":
+            for seq, times in ((left, right), (right, left)):
+                sized = isinstance(seq, (str, list, tuple)) and isinstance(times, int)
+                if sized and len(seq) * times > MAX_ITEMS:
+                    huge = f"`*` would make more than {MAX_ITEMS:,} items"
+        elif isinstance(left, int) and isinstance(right, int) and right > 0:
+            bits = max(left.bit_length(), 1) * right
+            huge = f"`**` would make a number of more than {MAX_BITS:,} bits" * (bits > MAX_BITS)
+        if huge:
+            raise SecurityError(huge)
+        return super().call_binop(context, operator, left, right)
 
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         """What the sandbox allows, on an object of the site (never a path, a module...)."""
@@ -143,3 +175,28 @@ def chosen(option: Path | None, bank: Bank) -> Path | None:
     folder = bank.root / bank.settings.theme
     check(folder, bank_root=bank.root)
     return folder
+
+
+@contextlib.contextmanager
+def cpu_budget(theme: Path | None, name: str) -> Iterator[None]:
+    """Stop a page of an author's theme that spends more than :data:`PAGE_CPU_SECONDS`
+    of CPU (a loop in a loop): a clear :class:`ThemeError` rather than a build that
+    never ends. Only in a main thread (where signals go): ``qbank build`` and its
+    render workers; ``qbank serve`` renders in another thread, without it."""
+    if theme is None or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise ThemeError(
+            f"{theme}: rendering `{name}` took more than {PAGE_CPU_SECONDS:g} s of CPU "
+            "for one page; stopped"
+        )
+
+    previous = signal.signal(signal.SIGPROF, stop)
+    signal.setitimer(signal.ITIMER_PROF, PAGE_CPU_SECONDS)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
