@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.util
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,14 +18,19 @@ from pathlib import Path
 from generator import __version__
 
 PACKAGE = Path(__file__).parent
+#: Libraries whose code shapes what qbank writes and checks (pages, highlighting, schema
+#: and YAML checks): an upgrade of one is new code too.
+LIBRARIES = ("jinja2", "markupsafe", "markdown", "nh3", "pygments", "jsonschema", "yaml", "regex")
 
 
 @functools.cache
 def code_id(*parts: str) -> str:
     """A hash of the version and of the package's files (code, templates, static files,
-    schemas), or of only the files and folders ``parts`` names in it; by name and
-    content, compiled caches left out."""
+    schemas) and :data:`LIBRARIES` as installed, or of only the files and folders
+    ``parts`` names in the package; by name and content, compiled caches left out."""
     digest = hashlib.sha256(__version__.encode())
+    if not parts:
+        digest.update(_installed(LIBRARIES).encode("utf-8", "surrogateescape"))
     for root in [PACKAGE / part for part in parts] or [PACKAGE]:
         for path in _files(root):
             digest.update(os.fsencode(path.relative_to(PACKAGE)) + b"\0")
@@ -42,3 +48,19 @@ def _files(root: Path) -> Iterator[Path]:
             path = Path(folder) / name
             if not name.endswith((".pyc", ".pyo")) and path.is_file():  # not a link to nothing
                 yield path
+
+
+def _installed(names: tuple[str, ...]) -> str:
+    """Where each library is installed and when its entry file was written (without
+    importing it): a reinstall or an upgrade rewrites it."""
+    found = []
+    for name in names:
+        spec = importlib.util.find_spec(name)
+        origin = spec.origin if spec is not None else None
+        try:
+            info = os.stat(origin) if origin else None
+        except OSError:
+            info = None
+        stamp = f"{info.st_mtime_ns}:{info.st_size}" if info else "-"
+        found.append(f"{name}={origin}@{stamp}")
+    return "\n".join(found)

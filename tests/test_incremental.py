@@ -49,7 +49,10 @@ def _edit(rng: random.Random, bank: Path, theme: Path, step: int) -> str:
         rng.choice(patterns).unlink()
     elif kind == "template":
         page = theme / "templates" / "practice.html"
-        page.write_text(page.read_text().replace("<main", f"<!-- edit {step} --><main", 1))
+        text = page.read_text()
+        edited = text.replace("<section", f"<!-- edit {step} --><section", 1)
+        assert edited != text, "the template edit must change the template"
+        page.write_text(edited)
     elif kind == "result":
         # A plain question that starts to require NumPy: its verification note changes.
         file = bank / "machine-learning" / "data-splits.yaml"

@@ -12,7 +12,6 @@ instead of being rendered again.
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import os
 import pickle
@@ -29,9 +28,9 @@ MAX_BYTES = 64 << 20
 Stamp = tuple[int, int, int]
 
 
-@functools.cache
 def fingerprint(*folders: Path | None) -> str:
-    """A hash of every file under ``folders`` (names and bytes) and qbank's version."""
+    """A hash of every file under ``folders`` (names and bytes) and qbank's version, read
+    afresh on every call: ``qbank serve`` must see a theme edited between two builds."""
     digest = hashlib.sha256(__version__.encode())
     for folder in folders:
         if folder is None:
@@ -152,7 +151,7 @@ def _contents(site: Path) -> set[str]:
     holding nothing, a link and a missing marker each count as something no build
     writes, so a folder holding one is never taken as up to date."""
     found: set[str] = set()
-    for folder, dirs, files in os.walk(site):
+    for folder, dirs, files in os.walk(site, onerror=_raise):
         prefix = os.path.relpath(folder, site) + "/"
         prefix = "" if prefix == "./" else prefix
         if not dirs and not files:
@@ -164,3 +163,7 @@ def _contents(site: Path) -> set[str]:
     if marker.is_symlink() or not marker.is_file():
         found.add("/")
     return found
+
+
+def _raise(error: OSError) -> None:
+    raise error

@@ -62,8 +62,8 @@ class SiteSandbox(ImmutableSandboxedEnvironment):
 
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
         """``*`` and ``**``, refused when the result would be huge (a string of a
-        gigabyte, a number of a million digits): the host's memory and time are not
-        the theme's to spend."""
+        gigabyte, a number of a million digits). Only these two: filters such as
+        ``center`` or ``%``-formatting can still make a large string."""
         huge = ""
         if operator == "*":
             for seq, times in ((left, right), (right, left)):
@@ -181,8 +181,8 @@ def chosen(option: Path | None, bank: Bank) -> Path | None:
 def cpu_budget(theme: Path | None, name: str) -> Iterator[None]:
     """Stop a page of an author's theme that spends more than :data:`PAGE_CPU_SECONDS`
     of CPU (a loop in a loop): a clear :class:`ThemeError` rather than a build that
-    never ends. Only in a main thread (where signals go): ``qbank build`` and its
-    render workers; ``qbank serve`` renders in another thread, without it."""
+    never ends. Only in a main thread, where signals go: that is where ``qbank build``,
+    its render workers and ``qbank serve``'s rebuilds render."""
     if theme is None or threading.current_thread() is not threading.main_thread():
         yield
         return

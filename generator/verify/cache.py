@@ -42,8 +42,9 @@ from generator.sealed import (
 )
 from generator.verify.snippet import Snippet
 
-#: What makes a snippet's runs, besides the snippet: the program around it and the jail.
-RUNNER = ("verify/snippet.py", "sandbox")
+#: What makes a snippet's runs, besides the snippet: the verify stage (the program around
+#: it, how many runs, when to stop) and the jail.
+RUNNER = ("verify", "sandbox")
 #: Larger entries are ignored unread (20 runs of two 1 MiB streams, JSON-escaped, fit).
 MAX_ENTRY_BYTES = 256 << 20
 #: RunResult's fields and their types: what every stored run must have, exactly.
