@@ -3,11 +3,10 @@ PYTHON ?= python3.11
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
-APT_PACKAGES := bubblewrap chromium
 
-.PHONY: build test lint typecheck pytest bench golden system-deps node-deps screenshots clean
+.PHONY: build build-deps test lint typecheck pytest bench golden system-deps node-deps screenshots clean
 
-build: $(STAMP)
+build: $(STAMP) build-deps
 	$(VENV)/bin/qbank build bank --out site
 
 # The virtual environment, reinstalled when the dependency lists change.
@@ -17,15 +16,26 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m pip install -q -c constraints.txt -e '.[ml,dev]'
 	touch $(STAMP)
 
-# Debian packages the tests drive for real: bwrap (sandbox) and chromium (browser tests).
-system-deps:
-	@command -v npm >/dev/null 2>&1 || missing_npm=npm; \
-	missing="$$missing_npm"; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+# Debian packages, installed with apt only when missing (sudo when not root).
+# `make build` needs bubblewrap (every snippet runs in it); the tests also drive
+# Chromium, and npm for axe-core.
+define apt_install
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	$(2) \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi; \
 	fi
+endef
+BUILD_PACKAGES := bubblewrap
+APT_PACKAGES := $(BUILD_PACKAGES) chromium
+
+build-deps:
+	$(call apt_install,$(BUILD_PACKAGES),)
+
+system-deps:
+	$(call apt_install,$(APT_PACKAGES),command -v npm >/dev/null 2>&1 || missing="$$missing npm";)
 
 # axe-core for the accessibility checks in the browser tests (npm registry).
 NODE_STAMP := node_modules/.installed-stamp

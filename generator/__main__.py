@@ -73,6 +73,11 @@ def parser() -> argparse.ArgumentParser:
         metavar="MB",
         help="ceiling on any question's verify.memory_mb (default 8192)",
     )
+    common.add_argument(
+        "--python",
+        metavar="PATH",
+        help="interpreter snippets run in (default: $QBANK_PYTHON, else the one qbank runs in)",
+    )
     common.add_argument("--shard", type=_shard, metavar="K/N", help="run the K-th of N slices")
     common.add_argument("--report", type=Path, metavar="FILE", help="write the JSON report")
     common.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML")

@@ -79,8 +79,6 @@ class Settings:
     title: str = "Pattern Practice"
     description: str = ""
     defaults: Defaults = field(default_factory=Defaults)
-    python: str | None = None
-    """Interpreter for snippets; None means the one qbank runs in."""
     theme: str | None = None
     """Folder of templates/assets overriding the defaults, relative to the bank."""
     location: Location | None = None

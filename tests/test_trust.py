@@ -174,52 +174,68 @@ def test_operator_caps_are_above_what_the_bank_asks(tmp_path: Path) -> None:
     assert code == 1
 
 
-def _fake_venv(root: Path, marker: Path) -> Path:
-    """A venv inside the bank whose site-packages runs code at start-up (a .pth file)."""
-    venv = root / "evil"
+def _bank_venv(root: Path, site_code: str) -> Path:
+    """A venv shipped inside the bank: ``lib`` is a committed link to the host's ``/``,
+    and ``lib64`` a real folder whose site-packages runs ``site_code`` (a .pth file)."""
+    venv = root / "py"
     real = Path(os.path.realpath(PYTHON))
     (venv / "bin").mkdir(parents=True)
     (venv / "bin" / "python").symlink_to(real)
+    (venv / "lib").symlink_to("/")
     version = f"python{sys.version_info.major}.{sys.version_info.minor}"
-    site = venv / "lib" / version / "site-packages"
+    site = venv / "lib64" / version / "site-packages"
     site.mkdir(parents=True)
     (venv / "pyvenv.cfg").write_text(
         f"home = {real.parent}\ninclude-system-site-packages = false\n"
     )
-    (site / "evil.pth").write_text(f"import os; open({str(marker)!r}, 'w').write('ran')\n")
+    (site / "evil.pth").write_text(site_code)
     return venv / "bin" / "python"
 
 
-@pytest.mark.parametrize("kind", ["venv", "script"])
-def test_runtime_python_from_the_bank_never_runs_on_the_host(
-    bank_dir: Path, tmp_path: Path, kind: str
-) -> None:
-    marker = Path("/var/tmp") / f"qbank-ran-on-host-{uuid.uuid4().hex[:8]}"
-    root = bank_dir.parent
-    if kind == "venv":
-        python = _fake_venv(root, marker)
-    else:
-        python = root / "evil.sh"
-        python.write_text(f"#!/bin/sh\necho ran > {marker}\n")
-        python.chmod(0o755)
-    (bank_dir / "bank.yaml").write_text(f"runtime:\n  python: {python}\n")
+def test_a_bank_cannot_name_the_interpreter(bank_dir: Path, tmp_path: Path) -> None:
+    """Issue 16: `runtime:` in bank.yaml (a venv whose lib links to the host's /, whose
+    site-packages wraps print) is refused at its line, and no snippet runs at all."""
+    marker = Path("/var/tmp") / f"qbank-ran-{uuid.uuid4().hex[:8]}"
+    python = _bank_venv(bank_dir, f"import os; open({str(marker)!r}, 'w').write('ran')\n")
+    (bank_dir / "bank.yaml").write_text(f"title: T\nruntime:\n  python: {python}\n")
     shutil.copy(sample("verified-ok.yaml"), bank_dir / TRUST / "verified-ok.yaml")
     report = tmp_path / "report.json"
-    run = qbank("verify", bank_dir, "--report", report)
     try:
-        assert not marker.exists(), "the bank's interpreter ran on the host"
+        run = qbank("verify", bank_dir, "--report", report)
+        assert not marker.exists(), "the bank's interpreter ran"
     finally:
         marker.unlink(missing_ok=True)
-    if kind == "script":
-        assert run.code == 2
-        assert "is a script" in run.err
-    else:  # it does run, in the jail: its .pth fails there (no /var/tmp), the snippets pass
-        assert run.code == 0, run.err
-        records = json.loads(report.read_text())["results"]
-        assert {r["question"]: r["status"] for r in records} == {
-            "ok-sum": "ok",
-            "ok-numpy-shape": "missing-requirement",
-            "ok-with-setup": "ok",
-            "ok-regex": "ok",
-            "ok-expected-error": "missing-requirement",
-        }
+    assert run.code == 1, run.err
+    problem = next(p for p in run.problems() if p.file.endswith("bank.yaml"))
+    assert (problem.line, problem.column, problem.status) == (2, 1, "invalid")
+    assert "`runtime` is not read from a bank" in problem.message
+    assert "--python" in problem.message and "QBANK_PYTHON" in problem.message
+    # The rest is verified as usual, with the operator's interpreter.
+    statuses = {r["question"]: r["status"] for r in json.loads(report.read_text())["results"]}
+    assert statuses["ok-sum"] == "ok"
+
+
+@pytest.mark.parametrize("how", ["--python", "QBANK_PYTHON"])
+def test_an_interpreter_folder_that_leads_elsewhere_is_never_shown(
+    bank_dir: Path, tmp_path: Path, how: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Even the operator's interpreter: a `lib` that links to `/` is refused, not bound."""
+    python = _bank_venv(bank_dir.parent, "")
+    shutil.copy(sample("verified-ok.yaml"), bank_dir / TRUST / "verified-ok.yaml")
+    if how == "--python":
+        run = qbank("verify", bank_dir, "--python", python)
+    else:
+        monkeypatch.setenv("QBANK_PYTHON", str(python))
+        run = qbank("verify", bank_dir)
+    assert run.code == 2
+    assert f"{bank_dir.parent / 'py' / 'lib'} leads to /: not shown in the sandbox" in run.err
+
+
+def test_the_operator_chooses_the_interpreter(tmp_path: Path) -> None:
+    """`--python` (or QBANK_PYTHON) picks it; a missing one is a tool error, exit 2."""
+    missing = qbank("verify", sample("verified-ok.yaml"), "--python", tmp_path / "nope")
+    assert missing.code == 2
+    assert f"--python: no interpreter at {tmp_path / 'nope'}" in missing.err
+    report = tmp_path / "report.json"
+    ran = qbank("verify", sample("verified-ok.yaml"), "--python", PYTHON, "--report", report)
+    assert ran.code == 0, ran.out

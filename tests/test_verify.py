@@ -428,16 +428,16 @@ def test_expected_errors_are_checked_against_the_choices(tmp_path: Path) -> None
     assert "did you mean `match: regex`?" in results["error-needs-regex"]["message"]
 
 
-def test_runtime_python_that_does_not_exist_is_reported_at_its_line() -> None:
-    run = qbank("validate", sample("bad-runtime"))
+def test_a_runtime_named_by_the_bank_is_refused_at_its_line() -> None:
+    run = qbank("validate", sample("runtime-in-bank"))
     assert run.code == 1
     (problem,) = run.problems()
-    assert (problem.file.endswith("bad-runtime/bank.yaml"), problem.line, problem.column) == (
+    assert (problem.file.endswith("runtime-in-bank/bank.yaml"), problem.line, problem.column) == (
         True,
-        3,
-        11,
+        2,
+        1,
     )
-    assert "no interpreter at `no/such/python`" in problem.message
+    assert "`runtime` is not read from a bank" in problem.message
 
 
 def test_closed_stdout_keeps_the_report(tmp_path: Path) -> None:

@@ -30,9 +30,8 @@ def test_a_module_that_kills_its_server_gives_crashed_with_the_reason(tmp_path: 
     (bank / "topic" / "dies-on-import.yaml").write_text(
         sample("dies-on-import/topic/dies-on-import.yaml").read_text()
     )
-    (bank / "bank.yaml").write_text(f"runtime:\n  python: {venv / 'bin' / 'python'}\n")
     report = tmp_path / "report.json"
-    run = qbank("verify", bank, "--report", report)
+    run = qbank("verify", bank, "--report", report, "--python", venv / "bin" / "python")
     records = {r["question"]: r for r in json.loads(report.read_text())["results"]}
     assert run.code == 1, run.err
     assert records["plain"]["status"] == "ok"

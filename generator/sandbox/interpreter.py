@@ -1,7 +1,7 @@
 """Which host folders make up a Python installation, found without running it.
 
-The snippet interpreter may be named by the bank (``runtime.python``), so it is
-never run on the host: not to ask its ``sys.path``, not to ask its version.
+The snippet interpreter is the operator's (``--python``), but it is still never
+run on the host: not to ask its ``sys.path``, not to ask its version.
 Its folders are read from the file system instead: the ``bin``, ``lib`` and
 ``lib64`` folders of each prefix on the way from the named path to the real
 binary (a venv's ``pyvenv.cfg`` leads to its base installation). Only those
@@ -94,7 +94,11 @@ def prefixes(python: str) -> list[str]:
 
 
 def folders(python: str) -> list[str]:
-    """Host paths to show read-only in the jail for ``python`` (outside /usr, which is shown)."""
+    """Host paths to show read-only in the jail for ``python`` (outside /usr, which is shown).
+
+    Each is checked where it really is (:func:`real_source`): a ``lib`` that is a link
+    to ``/`` or to a file elsewhere is refused, not shown.
+    """
     paths: list[str] = []
     for prefix in prefixes(python):
         if prefix == "/usr" or prefix.startswith("/usr/"):
@@ -102,5 +106,31 @@ def folders(python: str) -> list[str]:
         for part in (*_PARTS, "pyvenv.cfg"):
             path = os.path.join(prefix, part)
             if os.path.lexists(path):
+                if not relative_link(path):
+                    real_source(path)
                 paths.append(path)
     return paths
+
+
+def relative_link(path: str) -> bool:
+    """A link such as ``lib64 -> lib``: shown as the same link, it leads only within the jail."""
+    return os.path.islink(path) and not os.path.isabs(os.readlink(path))
+
+
+def real_source(path: str) -> str:
+    """Where ``path`` really is, the only thing the jail may bind for it.
+
+    What is bound is what was checked: the real path must be of the same kind and
+    name (a ``bin`` folder, a ``pyvenv.cfg`` file), never ``/`` or another folder
+    that a link swapped in.
+    """
+    real = os.path.realpath(path)
+    name = os.path.basename(path)
+    wanted_dir = name != "pyvenv.cfg"
+    kind_ok = os.path.isdir(real) if wanted_dir else os.path.isfile(real)
+    if real == "/" or os.path.basename(real) != name or not kind_ok:
+        raise SandboxError(
+            f"snippet interpreter folder {path} leads to {real}: not shown in the sandbox "
+            f"(it must be a real `{name}` {'folder' if wanted_dir else 'file'})"
+        )
+    return real

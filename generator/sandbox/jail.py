@@ -122,7 +122,11 @@ class Jail:
         args.extend(("--size", str(_SERVER_TMP), "--perms", "1777", "--tmpfs", protocol.TMP))
         made.add(protocol.TMP)
         for path in shown:  # after /tmp: an interpreter under /tmp stays visible
-            show(path, path)
+            if interpreter.relative_link(path):
+                show(path, path)  # e.g. lib64 -> lib: a link inside the jail's own view
+            else:
+                parents(path)
+                args.extend(("--ro-bind", interpreter.real_source(path), path))
         show(str(_INSIDE_CODE), f"{protocol.ROOT}/{protocol.PACKAGE}")
         if keras_models is not None:
             show(str(keras_models), protocol.MODELS)

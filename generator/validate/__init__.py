@@ -31,25 +31,19 @@ def load_settings(path: Path | None) -> tuple[Settings, list[Diagnostic]]:
     problems += [p for _, p in _schema_problems(doc, "bank", problems)]
     if problems:
         return Settings(), problems
-    settings = parse.settings_from(doc)
-    if settings.python is not None and resolve_python(settings.python, path.parent) is None:
+    if "runtime" in doc.data:
+        # Whoever picks the interpreter (and its site-packages) picks every verdict.
         problems.append(
             Diagnostic(
-                doc.at(("runtime", "python")),
+                doc.at(("runtime",), key=True),
                 "invalid",
-                f"runtime.python: no interpreter at `{settings.python}` (relative paths are "
-                "read from the working directory, then from the bank's parent folder)",
+                "`runtime` is not read from a bank: the interpreter snippets run in is the "
+                "operator's choice (`--python PATH` or QBANK_PYTHON; default: the one qbank "
+                "runs in); remove this key",
             )
         )
         return Settings(), problems
-    return settings, []
-
-
-def resolve_python(value: str, bank_root: Path) -> Path | None:
-    """The interpreter ``runtime.python`` names, or None when there is none."""
-    path = Path(value)
-    candidates = [path] if path.is_absolute() else [Path.cwd() / path, bank_root.parent / path]
-    return next((c.absolute() for c in candidates if c.is_file()), None)
+    return parse.settings_from(doc), []
 
 
 def load_bank(given: Path, *, remember: bool = True) -> tuple[Bank, list[Diagnostic]]:

@@ -18,7 +18,6 @@ def settings_from(doc: Document | None) -> Settings:
         title=data.get("title", Settings.title),
         description=data.get("description", ""),
         defaults=defaults,
-        python=data.get("runtime", {}).get("python"),
         theme=data.get("theme"),
         location=doc.at(()),
     )

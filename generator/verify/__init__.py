@@ -20,7 +20,6 @@ from generator.verify.limits import Caps
 from generator.verify.runtime import (
     Runtime,
     environment,
-    interpreter,
     missing,
     probe,
     remember,
@@ -63,7 +62,7 @@ def verify_questions(bank: Bank, questions: list[Question], options: Options) ->
     if not executed:
         return Verified([], "")
     caps = Caps(options.max_timeout, options.max_memory)
-    python = interpreter(bank)
+    python = options.python
     keras = resources.keras_models()
     store = None if options.no_cache else results_cache.open_default()
     wanted = {name for s in executed for name in s.verify.requires}

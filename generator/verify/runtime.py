@@ -6,17 +6,14 @@ import glob
 import hashlib
 import json
 import os
-import sys
 from dataclasses import dataclass
 from typing import Any
 
 from generator import sealed
 from generator.errors import SandboxError, ToolError
-from generator.model import Bank
 from generator.result import Environment
 from generator.sandbox import Limits, Sandbox
 from generator.sandbox import interpreter as installation
-from generator.validate import resolve_python
 from generator.verify import resources
 from generator.verify.snippet import Snippet
 
@@ -57,20 +54,10 @@ class Runtime:
     """Module → version, None when not importable."""
 
 
-def interpreter(bank: Bank) -> str:
-    """The snippet interpreter: ``runtime.python`` of bank.yaml, else the one running qbank."""
-    if bank.settings.python is None:
-        return sys.executable
-    path = resolve_python(bank.settings.python, bank.root)
-    if path is None:  # validate reports it with its position; this is a late safety net
-        raise ToolError(f"runtime.python in bank.yaml: no interpreter at {bank.settings.python}")
-    return str(path)
-
-
 def probe(sandbox: Sandbox, python: str, modules: set[str]) -> Runtime:
     """Ask the interpreter, in the jail, its version and which modules it can import.
 
-    The interpreter may come from the bank, so it never runs on the host.
+    Even the operator's interpreter never runs on the host: its site-packages could.
     """
     source = f"import sys\nsys.argv[1:] = {sorted(modules)!r}\n{_PROBE}"
     run = sandbox.run(source, Limits(timeout=60), filename="qbank-probe.py")
