@@ -109,7 +109,9 @@ class Memo:
         except OSError:
             return checked
         if checked.pattern is not None:
-            source = hashlib.sha256(f"{digest}|{context}".encode()).hexdigest()
+            # The context names the file, whose name may hold bytes that are not UTF-8.
+            key = f"{digest}|{context}".encode("utf-8", "surrogatepass")
+            source = hashlib.sha256(key).hexdigest()
             checked = replace(checked, pattern=replace(checked.pattern, source=source))
         blob = pickle.dumps(checked, protocol=pickle.HIGHEST_PROTOCOL)
         self.entries[str(path)] = _Entry(info.st_size, info.st_mtime_ns, digest, context, blob)

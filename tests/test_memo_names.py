@@ -1,0 +1,58 @@
+"""A pattern file whose name is not UTF-8: located, never a traceback, in every command.
+
+The validate memo keys a file's check by its name; a name holding bytes that are not
+UTF-8 (lone surrogates in Python) must not stop the run (it did: UnicodeEncodeError).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import Run, qbank, sample
+
+_SHOWN = "t/bad\\xffname.yaml"
+_MESSAGE = "pattern id `not-utf8-name` differs from its file name `bad\\xffname.yaml`"
+
+
+@pytest.fixture
+def bank(tmp_path: Path) -> Path:
+    """A bank with one good file and one named ``bad\\xffname.yaml`` (bytes path)."""
+    root = tmp_path / "bank"
+    (root / "t").mkdir(parents=True)
+    shutil.copy(sample("verified-ok.yaml"), root / "t" / "verified-ok.yaml")
+    raw = os.fsencode(root / "t") + b"/bad\xffname.yaml"
+    with open(raw, "wb") as file:  # a bytes path: pathlib cannot hold one that is not UTF-8
+        file.write(sample("not-utf8-name.yaml").read_bytes())
+    return root
+
+
+def _located(run: Run) -> None:
+    assert "Traceback" not in run.out + run.err, run.err
+    assert run.code == 1, run.out + run.err
+    found = [p for p in run.problems() if p.file.endswith(_SHOWN)]
+    assert [(p.line, p.status) for p in found] == [(2, "invalid")], run.out
+    assert _MESSAGE in found[0].message
+
+
+def test_validate_locates_the_file_and_again_from_the_memo(bank: Path) -> None:
+    first = qbank("validate", bank)
+    _located(first)
+    again = qbank("validate", bank)  # the second run takes each check from the memo
+    _located(again)
+    assert again.out == first.out
+
+
+def test_verify_locates_the_file_and_checks_the_others(bank: Path) -> None:
+    run = qbank("verify", bank, "--only", "verified-ok", "--only", "not-utf8-name")
+    _located(run)
+
+
+def test_build_locates_the_file_and_writes_no_site(bank: Path, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    run = qbank("build", bank, "--out", site)
+    _located(run)
+    assert not site.exists()
