@@ -10,8 +10,9 @@ import re
 from pathlib import Path
 
 from generator.errors import ConfigError, ToolError
+from generator.escape import escape
 from generator.validate import load_bank
-from generator.validate.discover import display_path
+from generator.validate.discover import bank_root, display_path
 from generator.validate.loader import load_file
 
 _SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -23,6 +24,17 @@ def _slug(text: str, what: str) -> str:
     if not _SLUG.match(text):
         raise ConfigError(f"{what} `{text}` is not a slug (lowercase words joined by -)")
     return text
+
+
+def _inside(bank: Path, file: Path) -> None:
+    """Refuse to write ``file`` when a symbolic link on its way leads out of ``bank``
+    (as reading does, see :mod:`generator.validate.discover`)."""
+    real = file.resolve()
+    if not real.is_relative_to(bank.resolve()):
+        raise ConfigError(
+            f"{escape(display_path(file))} leads to {escape(str(real))}, outside the bank "
+            f"{escape(display_path(bank))} (through a symbolic link); not written"
+        )
 
 
 def _modeline(file: Path) -> str:
@@ -85,7 +97,11 @@ def new_pattern(bank: Path, where: str, qtype: str = "conceptual") -> Path:
         + "questions:\n"
         + question_yaml(f"{pid}-1", qtype)
     )
-    file.parent.mkdir(parents=True, exist_ok=True)
+    _inside(bank, file)
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ToolError(f"cannot make folder {file.parent}: {exc.strerror or exc}") from exc
     try:
         with file.open("x", encoding="utf-8") as out:  # "x": never overwrite
             out.write(text)
@@ -107,6 +123,7 @@ def new_question(bank: Path, pattern_id: str, qtype: str) -> tuple[Path, str, in
     while f"{pattern_id}-{number}" in taken:
         number += 1
     qid = f"{pattern_id}-{number}"
+    _inside(bank_root(bank), pattern.path)
     doc, problems = load_file(pattern.path)
     if doc is None or problems:
         raise ConfigError(f"{display_path(pattern.path)} does not load; fix it first")
