@@ -10,8 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from generator.export.text import HtmlText, clean, code_block, literal
+from generator.markup import shows_output
 from generator.model import LETTERS, Pattern, Question
-from generator.render.views import shows_output
 
 #: Put before the name (and atop the text) of a question exported with --allow-unverified.
 UNVERIFIED = "[unverified]"

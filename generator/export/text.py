@@ -2,9 +2,8 @@
 
 The site drops an author's raw HTML (nh3 removes ``<script>`` and its content); an
 export keeps every character the author wrote and shows ``<script>`` as text, so a
-question about HTML reads the same in Moodle or Canvas as in the bank. Markdown still
-formats (emphasis, lists, code spans and fences), and nh3 removes what Markdown itself
-could make unsafe (``javascript:`` links).
+question about HTML reads the same in Moodle or Canvas as in the bank. The Markdown
+itself is the site's (see :mod:`generator.markup.convert`).
 """
 
 from __future__ import annotations
@@ -12,14 +11,8 @@ from __future__ import annotations
 import html
 import re
 
-import markdown
-import nh3
-from markdown.extensions import Extension
+from generator.markup.convert import ExportText
 
-_TAGS = set(nh3.ALLOWED_TAGS) | {"pre", "code"}
-_ATTRIBUTES = {tag: set(names) for tag, names in nh3.ALLOWED_ATTRIBUTES.items()} | {
-    "code": {"class"},
-}
 #: Characters XML 1.0 cannot hold at all (not even as ``&#1;``), shown as ``\x01``.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _LANGUAGE = re.compile(r"[A-Za-z0-9_+.#-]+")
@@ -31,37 +24,12 @@ def clean(text: str) -> str:
     return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
-class _RawHtmlAsText(Extension):
-    """Raw HTML blocks and tags stay text: the serializer escapes them like any text."""
-
-    def extendMarkdown(self, md: markdown.Markdown) -> None:
-        md.preprocessors.deregister("html_block")
-        md.inlinePatterns.deregister("html")
-
-
-class HtmlText:
+class HtmlText(ExportText):
     """Renders the texts of a bank for an export, reusing one Markdown parser."""
 
-    def __init__(self) -> None:
-        self._md = markdown.Markdown(
-            extensions=["fenced_code", "sane_lists", "tables", _RawHtmlAsText()],
-            output_format="html",
-        )
-
     def block(self, text: str) -> str:
-        """Block Markdown (paragraphs, lists, code) as HTML."""
-        text = clean(text).strip()
-        if not text:
-            return ""
-        self._md.reset()
-        return nh3.clean(self._md.convert(text), tags=_TAGS, attributes=_ATTRIBUTES)
-
-    def inline(self, text: str) -> str:
-        """One line of Markdown without its paragraph: a choice, a title, a feedback line."""
-        rendered = self.block(text)
-        if rendered.startswith("<p>") and rendered.endswith("</p>") and rendered.count("<p>") == 1:
-            return rendered[3:-4]
-        return rendered
+        """Block Markdown (paragraphs, lists, code) as HTML an XML file can hold."""
+        return super().block(clean(text))
 
 
 def literal(text: str) -> str:

@@ -7,13 +7,11 @@ pattern at once.
 
 from __future__ import annotations
 
-import functools
-import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
 
 from generator.errors import Diagnostic, Location
+from generator.markup.visible import shows_nothing
 from generator.model import LETTERS, Pattern, Question, QuestionRef
 from generator.validate import regexes
 from generator.validate.document import Document, NodePath
@@ -25,9 +23,6 @@ Rule = Callable[[Pattern, Document], Iterable[Diagnostic]]
 BankRule = Callable[[Sequence[Pattern], Sequence[QuestionRef]], Iterable[Diagnostic]]
 
 
-_TAGS = re.compile(r"<[^>]*>|&nbsp;|\s")
-_PLAIN_WORD = re.compile(r"\w")
-_MARKUP = re.compile(r"[<&\[\]]")
 _CHALLENGE_ONLY = ("time_limit", "attempts")
 
 
@@ -173,29 +168,16 @@ def challenge_only_keys(pattern: Pattern, doc: Document) -> Iterator[Diagnostic]
                 )
 
 
-def _renders_empty(text: str) -> bool:
-    """Whether Markdown text renders to nothing a reader sees."""
-    if _PLAIN_WORD.search(text) and not _MARKUP.search(text):
-        return False  # a word and no HTML, links or images: always visible
-    renderer = _markdown()
-    renderer.reset()
-    return not _TAGS.sub("", renderer.convert(text))
-
-
-@functools.cache
-def _markdown() -> Any:
-    """One Markdown renderer, made on first use (most prompts never need one)."""
-    import markdown
-
-    return markdown.Markdown()
-
-
 def prompt_not_empty(pattern: Pattern, doc: Document) -> Iterator[Diagnostic]:
-    """The prompt's Markdown renders to visible text."""
+    """The prompt shows learners something once rendered and sanitised as on the site."""
     for q in pattern.questions:
-        if _renders_empty(q.prompt):
+        if shows_nothing(q.prompt):
             yield _problem(
-                q.fields.value("prompt"), "prompt renders to nothing visible", pattern, q
+                q.fields.value("prompt"),
+                "prompt renders to nothing visible on the site (scripts, styles, comments "
+                "and blank characters show nothing); write the question as text",
+                pattern,
+                q,
             )
 
 
