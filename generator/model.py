@@ -94,6 +94,16 @@ class Choice:
     location: Location
     fields: Fields = NO_FIELDS
 
+    @property
+    def text_location(self) -> Location:
+        """Where the text itself was written (``text:``'s value, or the plain string)."""
+        return self.fields.value("text") if self.fields.has("text") else self.location
+
+    @property
+    def text_path(self) -> tuple[str, ...]:
+        """The node holding the text, below the choice's own node."""
+        return ("text",) if self.fields.has("text") else ()
+
 
 @dataclass(frozen=True)
 class Step:
@@ -134,10 +144,26 @@ class Verify:
     setup_location: Location | None = None
     """Where the first line of ``setup`` was written, for mapping tracebacks."""
     expected_location: Location | None = None
-    """Where ``output`` (with ``expect: error``, ``error``) was written; None when absent."""
+    """Unused: :attr:`Question.key` says where the key was written."""
     resource_locations: tuple[Location, ...] = ()
     """Where each entry of ``resources`` was written."""
     fields: Fields = NO_FIELDS
+
+
+@dataclass(frozen=True)
+class Key:
+    """A question's answer key, worked out in one place (:attr:`Question.key`): the text
+    a run must give, which node of the file holds it and where. Checks point at it,
+    ``verify --accept`` edits it, reports show it."""
+
+    text: str
+    kind: str
+    """``choice`` (the correct choice's text), ``output`` or ``error`` (``verify.*``)."""
+    path: tuple[str | int, ...]
+    """The node holding it, below the question's: ``("verify", "error")``,
+    ``("choices", 1, "text")``, or ``("choices", 1)`` for a choice written as a string."""
+    location: Location
+    """Where that value was written: its first character (a block's ``|``)."""
 
 
 @dataclass(frozen=True)
@@ -197,16 +223,30 @@ class Question:
         return next(i for i, choice in enumerate(self.choices) if choice.correct)
 
     @property
-    def expected(self) -> str:
-        """What a run must give, the one rule: with ``expect: error`` the traceback's last
-        line (``error``, which defaults to the correct choice's text), else the printed
-        output (``verify.output``, else the correct choice's text)."""
+    def key(self) -> Key:
+        """The answer key, the one rule: with ``expect: error`` the traceback's last line
+        (``verify.error``, else the correct choice's text), else the printed output
+        (``verify.output``, else the correct choice's text)."""
         verify = self.verify
-        if verify is not None and verify.expect == "error":
-            return verify.error or ""
-        if verify is not None and verify.output is not None:
-            return verify.output
-        return self.correct.text
+        correct = [(i, c) for i, c in enumerate(self.choices) if c.correct]
+        if verify is not None:
+            name = "error" if verify.expect == "error" else "output"
+            text = verify.error if name == "error" else verify.output
+            # The parser fills in a missing `error` with the correct choice's text.
+            filled = name == "error" and not verify.fields.has(name)
+            if filled and len(correct) == 1 and text == correct[0][1].text:
+                text = None
+            if text is not None:
+                return Key(text, name, ("verify", name), verify.fields.value(name))
+        if len(correct) != 1:  # lint reports it; such a question is never run
+            return Key("", "choice", ("choices",), self.fields.value("choices"))
+        i, choice = correct[0]
+        return Key(choice.text, "choice", ("choices", i, *choice.text_path), choice.text_location)
+
+    @property
+    def expected(self) -> str:
+        """What a run must give: the key's text."""
+        return self.key.text
 
 
 @dataclass(frozen=True)

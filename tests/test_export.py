@@ -37,7 +37,7 @@ def test_unverified_question_is_refused_at_its_line(tmp_path: Path) -> None:
     assert run.code == 1, run.out + run.err
     refused = [p for p in run.problems() if p.status != "ok"]
     assert [(Path(p.file).name, p.line, p.column, p.status) for p in refused] == [
-        ("wrong-answer.yaml", 16, 9, "wrong-answer")
+        ("wrong-answer.yaml", 16, 15, "wrong-answer")  # the key's value
     ]
     assert refused[0].message.startswith("not exported: expected `15`, but the program printed")
     assert refused[0].message.endswith("[wrong-answer/wrong-sum]")

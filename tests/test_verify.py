@@ -309,26 +309,26 @@ def test_author_regex_is_matched_with_a_time_limit(tmp_path: Path) -> None:
     assert "Traceback" not in run.err
     seen = {(p.line, p.column): (p.status, p.message) for p in run.problems()}
     timeout = "did not finish matching in 1 s (catastrophic backtracking?); simplify it"
-    # (line, column): the `output:` value, the correct choice, the `error:` value.
+    # (line, column): the `output:` value, the correct choice's text, the `error:` value.
     assert seen[(36, 15)] == (
         "invalid",
         f"regex `(a|aa)+$` {timeout} [regex-backtracking/alternation-in-output]",
     )
-    assert seen[(47, 9)] == (
+    assert seen[(47, 15)] == (
         "invalid",
         f"regex `(a|aa)+$` {timeout} [regex-backtracking/alternation-in-choice]",
     )
     assert seen[(66, 14)][0] == "invalid"
     assert f"regex `ValueError: (a|aa)+$` {timeout}" in seen[(66, 14)][1]
-    assert seen[(20, 7)][0] == "wrong-answer"  # `regex` finishes `(a+)+$` at once
+    assert seen[(21, 15)][0] == "wrong-answer"  # `regex` finishes `(a+)+$` at once
     # A pattern too large to compile safely, or not a pattern at all: lint, never run.
     assert seen[(80, 14)][0] == "invalid"
     assert "counted repeats (`{n}`) multiply to more than 100,000 items" in seen[(80, 14)][1]
     assert seen[(95, 14)][0] == "invalid"
     assert "not a valid regex: missing ), unterminated subpattern" in seen[(95, 14)][1]
     # Tried as a regex only for a hint: no hint, the plain verdict.
-    assert seen[(105, 9)][0] == "wrong-answer"
-    assert "match: regex" not in seen[(105, 9)][1]
+    assert seen[(110, 14)][0] == "wrong-answer"  # at `error:`, the key
+    assert "match: regex" not in seen[(110, 14)][1]
     data = json.loads(report.read_text())
     Draft202012Validator(json.loads((ROOT / "schema" / "report.schema.json").read_text())).validate(
         data

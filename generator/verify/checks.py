@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 from generator.errors import Location
 from generator.escape import visible
-from generator.model import LETTERS, Question, Verify
+from generator.model import LETTERS, Key, Question, Verify
 from generator.sandbox import RunResult
 from generator.validate import regexes
 from generator.validate.regexes import MatchTimeout
@@ -55,6 +55,11 @@ class Observed:
     def code_location(self) -> Location:
         """Where the question's code starts in the bank file."""
         return self.snippet.code_location
+
+    @property
+    def key(self) -> Key:
+        """The answer key the runs are judged against."""
+        return self.snippet.key
 
 
 Checker = Callable[[Observed], Verdict | None]
@@ -116,7 +121,7 @@ def exit_status(seen: Observed) -> Verdict | None:
         if verify.expect == "error" and run.returncode == 0:
             return Verdict(
                 "crashed",
-                f"expected the program to fail with `{verify.error}`, but it finished normally",
+                f"expected the program to fail with `{seen.key.text}`, but it finished normally",
                 seen.code_location,
                 actual=normalize(run.stdout),
             )
@@ -193,8 +198,8 @@ def _expected(seen: Observed) -> tuple[str, str]:
     """(expected text, match mode) for this question."""
     verify = seen.verify
     if verify.expect == "error":
-        return seen.question.expected, "regex" if verify.match == "regex" else "exact"
-    return seen.question.expected, verify.match
+        return seen.key.text, "regex" if verify.match == "regex" else "exact"
+    return seen.key.text, verify.match
 
 
 def answer(seen: Observed) -> Verdict | None:
@@ -206,10 +211,9 @@ def answer(seen: Observed) -> Verdict | None:
         if matches(expected, actual, mode):
             return None
     except MatchTimeout as exc:
-        # The regex is the author's text: point at it (or at the choice it defaults to).
-        at = seen.snippet.expected_location
-        return Verdict("invalid", str(exc), at, actual=actual)
-    where = q.correct.location if seen.verify.output is None else seen.verify.location
+        # The regex is the author's text: point at it.
+        return Verdict("invalid", str(exc), seen.key.location, actual=actual)
+    where = seen.key.location  # the line `verify --accept` would edit
     if seen.verify.expect == "error":
         message = f"expected the error `{expected}`, but the program failed with `{actual}`"
         if mode == "exact" and _matches_as_regex(expected, actual):

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, replace
 
 from generator.errors import Location
-from generator.model import Question, Verify
+from generator.model import Key, Question, Verify
 
 FILENAME = "snippet.py"
 _FRAME = re.compile(r'File "' + re.escape(FILENAME) + r'", line (\d+)')
@@ -40,11 +40,9 @@ class Snippet:
         return replace(self, verify=replace(self.verify, timeout=timeout, memory_mb=memory_mb))
 
     @property
-    def expected_location(self) -> Location:
-        """Where the expected text was written: ``output``/``error``, else the correct choice."""
-        if self.verify.expected_location is not None:
-            return self.verify.expected_location
-        return self.question.correct.location
+    def key(self) -> Key:
+        """The question's answer key: what a run must give, and where it was written."""
+        return self.question.key
 
     @property
     def code_location(self) -> Location:
