@@ -121,12 +121,13 @@ class Sandbox:
     ) -> RunResult:
         """Run ``source`` as ``__main__`` named ``filename``, alone, under ``limits``.
 
-        Without ``preload`` it runs in a fresh interpreter; with it, in a child
-        forked from a server that has imported those modules once (never the
-        same server twice for the same snippet). The time limit and
-        ``duration_s`` start when the server is ready.
+        It runs in a child forked from a clean server that has imported the
+        ``preload`` modules once (and nothing else a fresh ``python -I`` lacks),
+        never the same server twice for the same snippet: the runs of one snippet
+        differ as fresh interpreters do. The time limit and ``duration_s`` start
+        when the server is ready.
         """
-        request = self._request(source, filename, limits, fresh=not preload)
+        request = self._request(source, filename, limits)
         try:
             with self._pool(preload).server(_key(source, filename)) as server:
                 group = server.group
@@ -156,14 +157,11 @@ class Sandbox:
             sandbox_error=stderr.strip()[len(protocol.SETUP_MARK) :] if setup_failed else None,
         )
 
-    def _request(
-        self, source: str, filename: str, limits: Limits, *, fresh: bool
-    ) -> dict[str, object]:
+    def _request(self, source: str, filename: str, limits: Limits) -> dict[str, object]:
         """What a server needs for one run."""
         return {
             "source": source,
             "filename": filename,
-            "fresh": fresh,
             "cpu": max(1, math.ceil(limits.timeout)),
             "as": limits.memory_mb << 20,
             "processes": limits.processes,
@@ -183,7 +181,6 @@ class Sandbox:
                     lambda: WarmServer(
                         self._jail, preload, environment(self._jail.python), self._spawner
                     ),
-                    fresh=not preload,
                     keep=self._keep,
                 )
             return pool

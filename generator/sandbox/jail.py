@@ -145,9 +145,7 @@ class Jail:
         ``data_fds`` hold /etc/passwd and /etc/group; as root, ``block_fds``
         (read end, info write end) let the host map the user (:func:`map_user`).
         """
-        spec = json.dumps(
-            {"modules": list(modules), "keep": list(self.keep), "models": self.models}
-        )
+        spec = json.dumps({"keep": list(self.keep), "models": self.models})
         caps = ["--cap-drop", "ALL", "--cap-add", "CAP_SYS_ADMIN"]
         user = ["--uid", str(INSIDE_UID), "--gid", str(INSIDE_UID)]
         drop: list[str] = []
@@ -212,6 +210,7 @@ class Jail:
             protocol.BOOT,
             "serve",
             str(sock_fd),
+            ",".join(modules),
             spec,
         ]
 

@@ -232,14 +232,12 @@ class WarmServer:
 class WarmPool:
     """Idle servers for one preload set; a caller takes one or a new one is started.
 
-    With ``fresh`` (no preloaded modules) every run starts a new interpreter,
-    so any server will do; else a server is only handed out for a snippet it
-    has not run. At most ``keep`` servers wait idle; the rest are stopped.
+    A server is only handed out for a snippet it has not run. At most ``keep``
+    servers wait idle; the rest are stopped.
     """
 
-    def __init__(self, start: Callable[[], WarmServer], *, fresh: bool, keep: int) -> None:
+    def __init__(self, start: Callable[[], WarmServer], *, keep: int) -> None:
         self._start = start
-        self._fresh = fresh
         self._keep = keep
         self._idle: list[WarmServer] = []
         self._busy: set[WarmServer] = set()
@@ -250,7 +248,7 @@ class WarmPool:
     def _take(self, key: str) -> WarmServer | None:
         """An idle server that may run ``key`` (lock held)."""
         for server in reversed(self._idle):
-            if self._fresh or key not in server.seen:
+            if key not in server.seen:
                 self._idle.remove(server)
                 return server
         return None

@@ -48,34 +48,39 @@ def _report(exc: BaseException) -> None:
 
 
 def _main_module(text: str, filename: str) -> dict[str, object]:
-    """A fresh ``__main__`` for the snippet, its lines known to linecache."""
+    """A fresh ``__main__`` for the snippet, its lines known to linecache if it is loaded
+    (else tracebacks read them from the file, as for ``python snippet.py``)."""
     import builtins
-    import linecache
 
     main = type(sys)("__main__")
     main.__dict__.update(
         __file__=filename, __builtins__=builtins, __loader__=_Source(text), __cached__=None
     )
     sys.modules["__main__"] = main
-    lines = text.splitlines(keepends=True)
-    if lines and not lines[-1].endswith("\n"):
-        lines[-1] += "\n"
-    linecache.cache[filename] = (len(text), None, lines, filename)
+    linecache = sys.modules.get("linecache")
+    if linecache is not None:
+        lines = text.splitlines(keepends=True)
+        if lines and not lines[-1].endswith("\n"):
+            lines[-1] += "\n"
+        linecache.cache[filename] = (len(text), None, lines, filename)
     return main.__dict__
 
 
-def _forget_qbank() -> None:
-    """Leave ``sys.path`` and ``sys.modules`` as a fresh ``python -I`` has them."""
+def _forget_qbank(machinery: frozenset[str]) -> None:
+    """Leave ``sys.path`` and ``sys.modules`` as a fresh ``python -I`` has them (plus
+    the preloaded modules): this package and the ``machinery`` it imported are forgotten,
+    so a snippet that imports one of them gets its own copy, as a new interpreter would."""
     from . import protocol
 
     while protocol.ROOT in sys.path:
         sys.path.remove(protocol.ROOT)
     package = protocol.PACKAGE
-    for name in [m for m in sys.modules if m == package or m.startswith(package + ".")]:
-        del sys.modules[name]
+    for name in list(sys.modules):
+        if name in machinery or name == package or name.startswith(package + "."):
+            del sys.modules[name]
 
 
-def execute(source: bytes, filename: str) -> int:
+def execute(source: bytes, filename: str, machinery: frozenset[str] = frozenset()) -> int:
     """Run ``source`` as ``__main__`` named ``filename`` (in the working folder); exit code.
 
     stdout is line-buffered, as on a terminal: a program that prints and then
@@ -89,7 +94,7 @@ def execute(source: bytes, filename: str) -> int:
     if isinstance(sys.stdout, io.TextIOWrapper):
         sys.stdout.reconfigure(line_buffering=True)
     sys.argv[:] = [filename]
-    _forget_qbank()
+    _forget_qbank(machinery)
     namespace = _main_module(source.decode("utf-8", errors="replace"), filename)
     try:
         exec(compile(source, filename, "exec", dont_inherit=True), namespace)

@@ -1,19 +1,19 @@
-"""The warm server: import modules once, then fork one isolated child per run.
+"""The server: a clean interpreter (with its preloaded modules) forking one isolated
+child per run.
 
 The server is pid 1 of the jail, non-dumpable, and talks to the host over one
 UNIX socket. A request is two pipe fds (the run's stdout and stderr) sent with
 SCM_RIGHTS, then an 8-byte length and JSON. The server forks a child that
-isolates itself (:mod:`.isolate`) and either runs the snippet in the forked
-interpreter (a warm run: the modules are already imported) or starts a fresh
-interpreter for it (a fresh run: its own hash seed and address layout). When
-the child ends, or the host sends KILL, the server kills everything else in its
-pid namespace and answers with the child's wait status as JSON.
+isolates itself (:mod:`.isolate`), forgets the server's own modules and runs
+the snippet. A server never runs a snippet itself, so every child starts from
+the same clean state; the host sends the runs of one snippet to different
+servers, each a fresh interpreter with its own hash seed and address layout.
+When the child ends, or the host sends KILL, the server kills everything else
+in its pid namespace and answers with the child's wait status as JSON.
 """
 
 from __future__ import annotations
 
-import contextlib
-import importlib
 import json
 import os
 import select
@@ -41,18 +41,13 @@ def _receive(sock: socket.socket) -> tuple[dict[str, object], list[int]] | None:
     return json.loads(b"".join(chunks)), fds
 
 
-def _fresh_interpreter(source: bytes, filename: str) -> None:
-    """Replace this process with a new interpreter running ``source`` (read from stdin)."""
-    memfd = os.memfd_create("snippet")
-    os.write(memfd, source)
-    os.lseek(memfd, 0, os.SEEK_SET)
-    os.dup2(memfd, 0)
-    os.close(memfd)
-    python = sys.executable
-    os.execve(python, [python, "-I", "-c", protocol.BOOT, "run", filename], dict(os.environ))
-
-
-def _child(request: dict[str, object], fds: list[int], keep: list[str], models: bool) -> None:
+def _child(
+    request: dict[str, object],
+    fds: list[int],
+    keep: list[str],
+    models: bool,
+    machinery: frozenset[str],
+) -> None:
     """In the forked child: take the run's pipes, isolate, run; never returns."""
     try:
         null = os.open(os.devnull, os.O_RDONLY)
@@ -65,16 +60,10 @@ def _child(request: dict[str, object], fds: list[int], keep: list[str], models: 
     isolate.enter(request, keep, models)
     source = str(request["source"]).encode()
     filename = str(request["filename"])
-    if request.get("fresh"):
-        try:
-            _fresh_interpreter(source, filename)
-        except BaseException as exc:
-            os.write(2, f"{protocol.SETUP_MARK}cannot start the interpreter: {exc}\n".encode())
-            os._exit(protocol.SETUP_FAILED)
     nprandom = sys.modules.get("numpy.random")
     if nprandom is not None:
         nprandom.seed()  # `random` reseeds itself after fork; NumPy's generator does not
-    execute.finish(execute.execute(source, filename))
+    execute.finish(execute.execute(source, filename, machinery))
 
 
 def _reap_all(child: int) -> int:
@@ -94,17 +83,16 @@ def _strings(value: object) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else []
 
 
-def serve(sock_fd: int, spec: dict[str, object]) -> None:
-    """Import ``spec["modules"]``, then serve runs until the host closes the socket."""
+def serve(sock_fd: int, spec_json: str, machinery: frozenset[str]) -> None:
+    """Serve runs until the host closes the socket (the modules are imported already).
+
+    ``machinery`` names the modules the server's own code imported, which each run forgets.
+    """
     isolate.not_dumpable()
     sock = socket.socket(fileno=sock_fd)
-    modules = _strings(spec.get("modules"))
+    spec = json.loads(spec_json)
     keep = _strings(spec.get("keep"))
     models = bool(spec.get("models"))
-    for name in modules:
-        # A module that fails here fails again in the snippet, with a proper traceback.
-        with contextlib.suppress(BaseException):
-            importlib.import_module(name)
     sys.stdout.flush()
     sys.stderr.flush()
     null = os.open(os.devnull, os.O_RDWR)
@@ -120,7 +108,7 @@ def serve(sock_fd: int, spec: dict[str, object]) -> None:
         child = os.fork()
         if child == 0:
             sock.close()
-            _child(request, fds, keep, models)
+            _child(request, fds, keep, models, machinery)
         for fd in fds:
             os.close(fd)
         pidfd = os.pidfd_open(child)
