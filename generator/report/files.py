@@ -12,11 +12,27 @@ from typing import Any
 from generator import __version__
 from generator.atomic import replace_file
 from generator.errors import Diagnostic
-from generator.escape import escape, escape_lines, visible
+from generator.escape import escape, escape_lines, short, visible
 from generator.result import Environment, Outcome, QuestionResult, is_failure
 
 ACTUAL_CAP = 4000
 """Characters of actual output kept in a report record."""
+TEXT_CAP = 100_000
+"""Characters of a message or an expected output kept in a report record."""
+ID_CAP = 1000
+"""Characters of an id kept (a real id is a short slug; a broken file's may be anything)."""
+# The report schema bounds each field above its cap, so a merge reads back every report
+# qbank writes; keep the two in step.
+
+
+def _capped(text: str, cap: int) -> str:
+    if len(text) <= cap:
+        return text
+    return text[:cap] + f"\n... [{len(text) - cap} more characters]"
+
+
+def _id(text: str) -> str:
+    return short(text, ID_CAP)
 
 
 def _environment(env: Environment | None) -> dict[str, Any] | None:
@@ -26,19 +42,16 @@ def _environment(env: Environment | None) -> dict[str, Any] | None:
 
 
 def _record(r: QuestionResult) -> dict[str, Any]:
-    actual = r.actual
-    if actual is not None and len(actual) > ACTUAL_CAP:
-        actual = actual[:ACTUAL_CAP] + f"\n... [{len(r.actual or '') - ACTUAL_CAP} more characters]"
     return {
-        "pattern": escape(r.pattern),
-        "question": escape(r.question),
+        "pattern": _id(r.pattern),
+        "question": _id(r.question),
         "file": escape(r.location.file),
         "line": r.location.line,
         "column": r.location.column,
         "status": r.status,
-        "message": escape_lines(r.message),
-        "expected": r.expected,
-        "actual": actual,
+        "message": _capped(escape_lines(r.message), TEXT_CAP),
+        "expected": None if r.expected is None else _capped(r.expected, TEXT_CAP),
+        "actual": None if r.actual is None else _capped(r.actual, ACTUAL_CAP),
         "outputs": [o[:ACTUAL_CAP] for o in r.outputs],
         "duration_s": round(r.duration_s, 4),
         "cached": r.cached,
@@ -53,9 +66,9 @@ def _diagnostic(d: Diagnostic) -> dict[str, Any]:
         "line": d.location.line,
         "column": d.location.column,
         "status": d.status,
-        "message": escape_lines(d.message),
-        "pattern": None if d.pattern is None else escape(d.pattern),
-        "question": None if d.question is None else escape(d.question),
+        "message": _capped(escape_lines(d.message), TEXT_CAP),
+        "pattern": None if d.pattern is None else _id(d.pattern),
+        "question": None if d.question is None else _id(d.question),
     }
 
 

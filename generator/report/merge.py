@@ -1,13 +1,18 @@
-"""Merging the JSON reports of CI shards into one outcome (each shard K/N exactly once)."""
+"""Merging the JSON reports of CI shards into one outcome (each shard K/N exactly once).
+
+Every report is checked against the report schema first (:mod:`.readback`), so the
+records below hold the types and bounds the schema states.
+"""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from generator.errors import Diagnostic, Location, ToolError
+from generator.escape import escape
+from generator.report.readback import read_report
 from generator.result import Environment, Outcome, QuestionResult
 
 
@@ -25,22 +30,27 @@ def _result_from(record: dict[str, Any]) -> QuestionResult:
     return QuestionResult(
         pattern=record["pattern"],
         question=record["question"],
-        location=Location(record["file"], record["line"], record.get("column", 1)),
+        location=_location(record),
         status=record["status"],
         message=record.get("message", ""),
         expected=record.get("expected"),
         actual=record.get("actual"),
         outputs=tuple(record.get("outputs", ())),
-        duration_s=record.get("duration_s", 0.0),
+        duration_s=float(record.get("duration_s", 0.0)),
         cached=record.get("cached", False),
         executed=record.get("executed", False),
         environment=environment,
     )
 
 
+def _location(record: dict[str, Any]) -> Location:
+    # int(): JSON Schema counts 3.0 as a whole number.
+    return Location(record["file"], int(record["line"]), int(record.get("column", 1)))
+
+
 def _diagnostic_from(record: dict[str, Any]) -> Diagnostic:
     return Diagnostic(
-        Location(record["file"], record["line"], record.get("column", 1)),
+        _location(record),
         record["status"],
         record["message"],
         record.get("pattern"),
@@ -57,21 +67,17 @@ def merge(paths: Sequence[Path]) -> Outcome:
     commands: set[str] = set()
     shards: list[tuple[int, int] | None] = []
     for path in paths:
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            shard = data.get("shard")
-            shards.append((int(shard["k"]), int(shard["n"])) if shard else None)
-            commands.add(data["command"])
-            strict = strict or bool(data.get("strict"))
-            isolations.add(data.get("environment", {}).get("isolation", ""))
-            for record in data["results"]:
-                result = _result_from(record)
-                results[(result.pattern, result.question)] = result
-            for record in data.get("diagnostics", []):
-                d = _diagnostic_from(record)
-                diagnostics[(d.location.file, d.location.line, d.location.column, d.message)] = d
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise ToolError(f"cannot read report {path}: {exc}") from exc
+        data = read_report(path)
+        shards.append(_shard(data, path))
+        commands.update(data["command"].split("+"))  # a merged report merged again
+        strict = strict or bool(data.get("strict"))
+        isolations.update(data["environment"]["isolation"].split(", "))
+        for record in data["results"]:
+            result = _result_from(record)
+            results[(result.pattern, result.question)] = result
+        for record in data.get("diagnostics", []):
+            d = _diagnostic_from(record)
+            diagnostics[(d.location.file, d.location.line, d.location.column, d.message)] = d
     _check_shards(shards)
     return Outcome(
         command="+".join(sorted(commands)) or "merge",
@@ -80,6 +86,17 @@ def merge(paths: Sequence[Path]) -> Outcome:
         strict=strict,
         isolation=", ".join(sorted(i for i in isolations if i)),
     )
+
+
+def _shard(data: dict[str, Any], path: Path) -> tuple[int, int] | None:
+    """The report's ``--shard K/N`` (the schema bounds N; K past N is refused here)."""
+    shard = data.get("shard")
+    if shard is None:
+        return None
+    k, n = int(shard["k"]), int(shard["n"])
+    if k > n:
+        raise ToolError(f"report {escape(str(path))} claims shard {k}/{n}: K is past N")
+    return k, n
 
 
 def _check_shards(shards: list[tuple[int, int] | None]) -> None:
