@@ -89,6 +89,7 @@ def serve(sock_fd: int, spec_json: str, machinery: frozenset[str]) -> None:
     ``machinery`` names the modules the server's own code imported, which each run forgets.
     """
     isolate.not_dumpable()
+    isolate.private_mounts()
     sock = socket.socket(fileno=sock_fd)
     spec = json.loads(spec_json)
     keep = _strings(spec.get("keep"))
