@@ -12,9 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from generator import __version__, cli
-from generator.errors import ToolError
-from generator.escape import escape_lines
+from generator import __version__
 
 
 def _jobs(text: str) -> int:
@@ -163,14 +161,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     # still collected, just less often.
     gc.set_threshold(50_000, 50, 100)
     try:
-        args = parser().parse_args(argv)
-    except SystemExit as exc:  # argparse exits 2 on bad arguments, 0 on --help
-        return int(exc.code or 0)
-    try:
-        return cli.run(args)
-    except ToolError as exc:
-        print(f"qbank: error: {escape_lines(str(exc))}", file=sys.stderr)
-        return 2
+        # The stages are imported in here: a Ctrl-C while they load is an interruption
+        # like any other (exit 130), not a traceback.
+        from generator.errors import ToolError
+        from generator.escape import escape_lines
+
+        try:
+            args = parser().parse_args(argv)
+        except SystemExit as exc:  # argparse exits 2 on bad arguments, 0 on --help
+            return int(exc.code or 0)
+        from generator import cli
+
+        try:
+            return cli.run(args)
+        except ToolError as exc:
+            print(f"qbank: error: {escape_lines(str(exc))}", file=sys.stderr)
+            return 2
     except KeyboardInterrupt:
         print("qbank: interrupted", file=sys.stderr)
         return 130

@@ -7,8 +7,11 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
+
+import pytest
 
 from tests.helpers import ROOT, processes, qbank, sample
 
@@ -81,6 +84,74 @@ def test_ctrl_c_stops_at_once_kills_every_snippet_and_reports_what_finished(
     records = {r["question"]: r["status"] for r in json.loads(report.read_text())["results"]}
     assert records == {"quick": "ok"}
     assert _sleepers() == []
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.15, 0.3, 0.5, 0.8, 1.2, 2.0, 3.0])
+def test_ctrl_c_at_any_moment_under_load_stops_qbank(tmp_path: Path, delay: float) -> None:
+    """Issue 16: a SIGINT at start-up, while the servers start, mid-run or while reporting,
+    with both cores busy, stops qbank and every snippet (it once ran on for 100 s when
+    the signal came while a server was starting: that server then ran a sleeper)."""
+    busy = [subprocess.Popen([str(PYTHON), "-c", "while True: pass"]) for _ in range(2)]
+    proc = subprocess.Popen(
+        [str(PYTHON), "-m", "generator", "verify", str(sample("sleeps.yaml")), "--no-cache"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        cwd=tmp_path,
+    )
+    try:
+        time.sleep(delay)
+        proc.send_signal(signal.SIGINT)
+        # The sleepers sleep 100 s under a 120 s limit: ending long before is stopping them.
+        _, err = proc.communicate(timeout=40)
+    finally:
+        proc.kill()
+        proc.wait()
+        for hog in busy:
+            hog.kill()
+            hog.wait()
+    if proc.returncode == 1:  # Python's own start-up was interrupted, before any of qbank ran
+        assert err.rstrip().endswith(b"KeyboardInterrupt") and b"generator" not in err, err
+    else:  # -SIGINT: before Python's handler is set, or Python ending as the signal asks
+        assert proc.returncode in (130, -signal.SIGINT), err
+        assert b"Traceback" not in err, err
+    deadline = time.monotonic() + 10
+    while _sleepers() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _sleepers() == []
+
+
+def test_a_server_still_starting_at_ctrl_c_runs_nothing(tmp_path: Path) -> None:
+    """Issue 16's window: Ctrl-C while a server imports its modules. Before, the server
+    finished starting after the stop and then ran its snippet to the end (here 60 s)."""
+    from generator.sandbox import Limits, Sandbox
+
+    venv = tmp_path / "venv"
+    subprocess.run(
+        [str(PYTHON), "-m", "venv", "--without-pip", "--system-site-packages", str(venv)],
+        check=True,
+    )
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    slow = venv / "lib" / version / "site-packages" / "qbank_slow_import.py"
+    slow.write_text("import time\ntime.sleep(3)\n")
+    box = Sandbox(str(venv / "bin" / "python"))
+    got: list[object] = []
+    worker = threading.Thread(
+        target=lambda: got.append(
+            box.run(
+                "import time\ntime.sleep(60)", Limits(timeout=90), preload=("qbank_slow_import",)
+            )
+        )
+    )
+    started = time.monotonic()
+    worker.start()
+    time.sleep(1)  # the server is importing
+    box.kill()
+    worker.join(timeout=30)
+    assert not worker.is_alive(), "the run went on after the stop"
+    assert time.monotonic() - started < 30
+    (result,) = got
+    assert getattr(result, "sandbox_error", None), result
 
 
 def _sleepers() -> list[int]:

@@ -195,7 +195,9 @@ class Sandbox:
         self._spawner.close()
 
     def kill(self) -> None:
-        """Kill every server and run at once (Ctrl-C); running calls return or raise soon."""
+        """Kill every server and run at once (Ctrl-C), also servers still starting;
+        running calls return or raise soon, and none starts a new run."""
+        self._spawner.kill_all()
         self.close(now=True)
 
     def __enter__(self) -> Sandbox:

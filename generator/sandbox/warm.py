@@ -20,7 +20,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 from generator.errors import SandboxError
 from generator.sandbox import cgroup, jail
@@ -58,10 +57,31 @@ class Spawner:
 
     def __init__(self) -> None:
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="qbank-spawner")
+        self._started: list[subprocess.Popen[bytes]] = []
+        self._lock = threading.Lock()
+        self._killed = False
 
-    def call(self, fn: Callable[[], Any]) -> Any:
-        """``fn()``, run on the spawner thread."""
-        return self._thread.submit(fn).result()
+    def start(self, start: Callable[[], subprocess.Popen[bytes]]) -> subprocess.Popen[bytes]:
+        """``start()``, run on the spawner thread; the process is remembered for
+        :meth:`kill_all`, and killed at once if that has been called already."""
+        proc: subprocess.Popen[bytes] = self._thread.submit(start).result()
+        with self._lock:
+            self._started = [p for p in self._started if p.poll() is None]
+            self._started.append(proc)
+            killed = self._killed
+        if killed:
+            kill_tree(proc.pid)
+        return proc
+
+    def kill_all(self) -> None:
+        """Kill every server started, ready or still starting (Ctrl-C): a caller waiting
+        for one to get ready sees it die instead of running a snippet after the stop."""
+        with self._lock:
+            self._killed = True
+            started = list(self._started)
+        for proc in started:
+            if proc.poll() is None:
+                kill_tree(proc.pid)
 
     def close(self) -> None:
         """End the thread (servers it started keep running until closed)."""
@@ -114,7 +134,7 @@ class WarmServer:
             )
 
         try:
-            self.proc: subprocess.Popen[bytes] = spawner.call(start)
+            self.proc: subprocess.Popen[bytes] = spawner.start(start)
         except OSError as exc:
             self.sock.close()
             for fd in (log_r, *(block[1:] if block else ()), *(info[:1] if info else ())):
@@ -275,7 +295,12 @@ class WarmPool:
                 raise
         server.seen.add(key)
         with self._lock:
-            self._busy.add(server)
+            closed = self._closed
+            if not closed:
+                self._busy.add(server)
+        if closed:  # stopped while this server started: it runs nothing
+            server.close()
+            raise SandboxError("sandbox is closed")
         try:
             yield server
         finally:
