@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import http.client
 import os
-import re
 import shutil
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,56 +11,38 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
-from tests.helpers import ROOT, processes, sample
+from tests.helpers import sample
+from tests.serve_helpers import Serving, alive, descendants
 from tests.site_helpers import CHROMIUM, CHROMIUM_ARGS
 
-PYTHON = Path(sys.prefix) / "bin" / "python"
 PRACTICE = "machine-learning/data-splits/practice.html"
+TITLE = b"Pattern Practice"
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists() and not os.environ.get("CI"), reason=f"{CHROMIUM} not installed"
 )
 
 
-class Served:
-    """A running `qbank serve` and its bank."""
-
-    def __init__(self, bank: Path, proc: subprocess.Popen[str], url: str) -> None:
-        self.bank = bank
-        self.proc = proc
-        self.url = url
-        self.port = int(url.rsplit(":", 1)[1].strip("/"))
-
-    def get(self, raw_path: str) -> tuple[int, bytes]:
-        """GET a path exactly as written (no normalisation on the way)."""
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        conn.putrequest("GET", raw_path, skip_accept_encoding=True)
-        conn.endheaders()
-        response = conn.getresponse()
-        return response.status, response.read()
-
-
 @pytest.fixture
-def served(tmp_path: Path) -> Iterator[Served]:
+def served(tmp_path: Path) -> Iterator[Serving]:
+    """`qbank serve` on a copy of the golden bank, once its first build answers."""
     bank = tmp_path / "bank"
     shutil.copytree(sample("golden-bank"), bank)
-    proc = subprocess.Popen(
-        [str(PYTHON), "-m", "generator", "serve", str(bank), "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    assert proc.stdout is not None
-    first = proc.stdout.readline()
-    match = re.search(r"serving (http://127\.0\.0\.1:\d+/)", first)
-    assert match, first
+    serving = Serving(bank, tmp_path)
     try:
-        yield Served(bank, proc, match.group(1))
+        serving.wait_for_page("/", lambda body: TITLE in body, timeout=120)
+        yield serving
     finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait()
+        serving.close()
+
+
+def _ready(served: Serving, timeout: float) -> None:
+    """Wait until the first build is verified and the page has nothing to show."""
+    deadline = time.monotonic() + timeout
+    for state in served.states():
+        if state["phase"] == "ready" and state["generation"]:
+            return
+        assert time.monotonic() < deadline, state
+    raise AssertionError("the events stream ended")
 
 
 def _edit(file: Path, old: str, new: str) -> None:
@@ -74,14 +51,18 @@ def _edit(file: Path, old: str, new: str) -> None:
     file.write_text(text.replace(old, new))
 
 
-def test_the_page_follows_the_yaml_then_shows_the_verdict(served: Served) -> None:
+def test_the_page_follows_the_yaml_then_shows_the_verdict(served: Serving) -> None:
     yaml_file = served.bank / "machine-learning" / "data-splits.yaml"
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page: Page = browser.new_page()
-        page.goto(served.url + PRACTICE)
+        _ready(served, timeout=120)  # built and verified: the page opened now is final
+        response = page.goto(served.url + PRACTICE)
+        assert response is not None and response.status == 200
         heading = page.locator("#q-split-purpose h3, #q-split-purpose h2").first
-        expect(page.locator("#qbank-live")).to_have_count(0, timeout=120_000)  # built, verified
+        expect(heading).to_contain_text("Why keep a test set apart?")
+        expect(page.locator('script[src="/__qbank__/live.js"]')).to_have_count(1)
+        expect(page.locator("#qbank-live")).to_have_count(0)
         # A new title: the page reloads itself and shows it.
         _edit(yaml_file, "title: Why keep a test set apart?", "title: Why hold out a test set?")
         expect(heading).to_contain_text("Why hold out a test set?", timeout=60_000)
@@ -119,27 +100,23 @@ def test_the_page_follows_the_yaml_then_shows_the_verdict(served: Served) -> Non
         "/computer-vision/pretrained-models/../../../bank/bank.yaml",
     ],
 )
-def test_nothing_outside_the_site_is_served(served: Served, raw: str) -> None:
+def test_nothing_outside_the_site_is_served(served: Serving, raw: str) -> None:
     status, body = served.get(raw)
     assert status == 404, (raw, body[:200])
     assert b"root:" not in body
     assert served.get("/")[0] == 200  # and the site itself is
 
 
-def test_ctrl_c_stops_it_cleanly(served: Served) -> None:
-    assert served.get("/")[0] == 200
-    served.proc.send_signal(signal.SIGINT)
-    out, _ = served.proc.communicate(timeout=60)
-    assert served.proc.returncode == 0, out
-    assert "stopped" in out
+def test_ctrl_c_stops_it_cleanly(served: Serving) -> None:
+    """As the first page answers (its snippets may still run): more moments are in
+    test_serve_stop.py."""
+    under = descendants(served.proc.pid)
+    assert served.interrupt(timeout=60) < 15
+    assert served.proc.returncode == 0, served.stderr
+    assert served.stderr.strip().splitlines()[-1:] == ["stopped"], served.stderr
     with pytest.raises(OSError):
         served.get("/")
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and _children_of(served.proc.pid):
+    while time.monotonic() < deadline and alive(under):
         time.sleep(0.1)
-    assert _children_of(served.proc.pid) == []
-
-
-def _children_of(pid: int) -> list[int]:
-    """Processes still running whose parent was the server."""
-    return processes(lambda status, _cmdline: f"\nPPid:\t{pid}\n" in status)
+    assert alive(under) == set()

@@ -25,7 +25,10 @@
       return;
     }
     var el = panel();
-    if (state.phase === "verifying") {
+    if (state.phase === "building") {
+      el.style.borderTopColor = "#f9ab00";
+      el.textContent = "building the site\u2026";
+    } else if (state.phase === "verifying") {
       el.style.borderTopColor = "#f9ab00";
       el.textContent = "verifying\u2026 " + state.verifying + " question(s) being run";
     } else {
