@@ -3,9 +3,10 @@ show has changed, and only if they are still the very files that build wrote.
 
 Each unit (a pattern's pages) has a key: a hash of everything its pages are made
 from. The manifest says, for the site folder, which files each unit wrote under
-which key, with each file's inode, mtime and size; it is kept sealed in the user's
-cache, never in the site (a folder a pull request could fill). A unit whose key is
-unchanged and whose files are still those files is hard-linked into the new site
+which key, with each file's inode, mtime, size and SHA-256; it is kept sealed in the
+user's cache, never in the site (a folder a pull request could fill). A unit whose
+key is unchanged and whose files are still those files, bytes included (an edit in
+place can put back an inode, a size and an mtime), is hard-linked into the new site
 instead of being rendered again.
 """
 
@@ -15,6 +16,7 @@ import contextlib
 import hashlib
 import os
 import pickle
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,8 +26,11 @@ from generator.render.publish import SITE_MARKER
 
 #: A manifest larger than this is not read.
 MAX_BYTES = 64 << 20
-#: (inode, mtime in ns, size): a file rewritten since (by git, by hand) differs.
-Stamp = tuple[int, int, int]
+#: (inode, mtime in ns, size, SHA-256 of the bytes): a file rewritten since (by git, by
+#: hand, in place with its mtime put back) differs.
+Stamp = tuple[int, int, int, bytes]
+#: Opened to be hashed without following a link or waiting on a FIFO planted in its place.
+_OPEN = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
 
 
 def fingerprint(*folders: Path | None) -> str:
@@ -47,12 +52,27 @@ def key(*parts: object) -> str:
     return hashlib.sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _stamp(path: Path) -> Stamp | None:
+def _stamp(path: Path, known: Stamp | None = None) -> Stamp | None:
+    """The stamp of the regular file at ``path`` (None: gone, a link, not a file). With
+    ``known``, a file whose inode, mtime or size differ is not read: it is not that one."""
     try:
-        info = os.stat(path, follow_symlinks=False)
+        fd = os.open(path, _OPEN)
     except OSError:
         return None
-    return (info.st_ino, info.st_mtime_ns, info.st_size)
+    with os.fdopen(fd, "rb") as file:
+        info = os.fstat(fd)
+        head = (info.st_ino, info.st_mtime_ns, info.st_size)
+        if not stat.S_ISREG(info.st_mode) or (known is not None and head != known[:3]):
+            return None
+        try:
+            return (*head, hashlib.file_digest(file, "sha256").digest())
+        except OSError:
+            return None
+
+
+def _still(path: Path, stamp: Stamp) -> bool:
+    """Whether ``path`` is still the very file, bytes included, that ``stamp`` recorded."""
+    return _stamp(path, stamp) == stamp
 
 
 @dataclass
@@ -66,6 +86,8 @@ class Shelf:
     new: dict[str, tuple[str, list[str]]] = field(default_factory=dict)
     _made: set[Path] = field(default_factory=set)
     """Folders of the new site made so far (one mkdir each, not one per file)."""
+    _taken: dict[str, Stamp] = field(default_factory=dict)
+    """Stamps of the files linked into the new site: checked once, not hashed again."""
 
     @classmethod
     def open(cls, site: Path) -> Shelf:
@@ -86,7 +108,7 @@ class Shelf:
 
     def begin(self) -> None:
         """Start a new build (what an unfinished one took or put is forgotten)."""
-        self.new, self._made = {}, set()
+        self.new, self._made, self._taken = {}, set(), {}
 
     def take(self, unit: str, unit_key: str, into: Path) -> bool:
         """Link the unit's files from the old site into ``into`` if they are still valid."""
@@ -94,7 +116,7 @@ class Shelf:
         if found is None or found[0] != unit_key:
             return False
         names = found[1]
-        if any(_stamp(self.site / name) != stamp for name, stamp in names.items()):
+        if not all(_still(self.site / name, stamp) for name, stamp in names.items()):
             return False
         try:
             for name in names:
@@ -106,6 +128,7 @@ class Shelf:
         except OSError:
             return False
         self.new[unit] = (unit_key, list(names))
+        self._taken.update(names)
         return True
 
     def put(self, unit: str, unit_key: str, files: list[Path], root: Path) -> None:
@@ -123,7 +146,7 @@ class Shelf:
             found_key, names = self.old[unit]
             if found_key != unit_key:
                 return False
-            if any(_stamp(self.site / name) != stamp for name, stamp in names.items()):
+            if not all(_still(self.site / name, stamp) for name, stamp in names.items()):
                 return False
             expected.update(names)
         try:
@@ -136,14 +159,26 @@ class Shelf:
         the next build takes from, kept here and, unless the cache is off, in the cache."""
         manifest: dict[str, tuple[str, dict[str, Stamp]]] = {}
         for unit, (unit_key, names) in self.new.items():
-            stamps = {name: _stamp(self.site / name) for name in names}
+            stamps = {name: self._stamp_of(name) for name in names}
             if all(stamp is not None for stamp in stamps.values()):
                 manifest[unit] = (unit_key, {n: s for n, s in stamps.items() if s is not None})
-        self.old, self.new, self._made = manifest, {}, set()
+        self.old, self.new, self._made, self._taken = manifest, {}, set(), {}
         if self.path is None:
             return
         body = pickle.dumps(manifest, protocol=pickle.HIGHEST_PROTOCOL)
         sealed.write(self.path, sealed.seal(self.mac_key, body))
+
+    def _stamp_of(self, name: str) -> Stamp | None:
+        """A published file's stamp; a linked one keeps the digest checked when it was
+        taken while its inode, mtime and size are those (a link changes none of them)."""
+        path = self.site / name
+        taken = self._taken.get(name)
+        if taken is not None:
+            with contextlib.suppress(OSError):
+                info = os.stat(path, follow_symlinks=False)
+                if (info.st_ino, info.st_mtime_ns, info.st_size) == taken[:3]:
+                    return taken
+        return _stamp(path)
 
 
 def _contents(site: Path) -> set[str]:
