@@ -148,23 +148,34 @@ def _wait_and_exit(child: int) -> None:
     os._exit(code if code >= 0 else 128 - code)
 
 
+def _write(path: str, text: str) -> None:
+    """Write a /proc file in one call (no Python file object: this runs for every run)."""
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        os.write(fd, text.encode())
+    finally:
+        os.close(fd)
+
+
+def _last_cap() -> int:
+    with open("/proc/sys/kernel/cap_last_cap") as last:
+        return int(last.read())
+
+
+#: The highest capability number this kernel knows (read once, in the server).
+_LAST_CAP = _last_cap()
+
+
 def _own_user() -> None:
     """A user namespace of the run's own, then no capability left in any namespace."""
     uid, gid = os.getuid(), os.getgid()
     prctl(_PR_SET_DUMPABLE, 1)  # its own /proc/self, as any process has (the server's is not)
-    with open("/proc/self/oom_score_adj", "w") as score:
-        score.write("1000")  # out of memory, the kernel ends the snippet, not its server
+    _write("/proc/self/oom_score_adj", "1000")  # out of memory, the snippet dies, not the server
     _check(_libc.unshare(_NEWUSER), "unshare(user)")
-    for name, text in (
-        ("setgroups", "deny"),
-        ("uid_map", f"{uid} {uid} 1"),
-        ("gid_map", f"{gid} {gid} 1"),
-    ):
-        with open(f"/proc/self/{name}", "w") as file:
-            file.write(text)
-    with open("/proc/sys/kernel/cap_last_cap") as last:
-        caps = range(int(last.read()) + 1)
-    for cap in caps:
+    _write("/proc/self/setgroups", "deny")
+    _write("/proc/self/uid_map", f"{uid} {uid} 1")
+    _write("/proc/self/gid_map", f"{gid} {gid} 1")
+    for cap in range(_LAST_CAP + 1):
         if prctl(_PR_CAPBSET_DROP, cap) not in (0, 22):  # EINVAL: unknown to this kernel
             raise OSError(f"cannot drop capability {cap}")
     prctl(_PR_CAP_AMBIENT, 4)  # PR_CAP_AMBIENT_CLEAR_ALL

@@ -14,6 +14,7 @@ in its pid namespace and answers with the child's wait status as JSON.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import select
@@ -100,6 +101,10 @@ def serve(sock_fd: int, spec_json: str, machinery: frozenset[str]) -> None:
     for fd in (0, 1, 2):
         os.dup2(null, fd)  # nothing the server holds leads to a host file
     os.close(null)
+    # What the server holds never changes: out of the collector's sight, a child's first
+    # collections do not touch (and so copy) every page of it (TensorFlow's above all).
+    gc.collect()
+    gc.freeze()
     sock.sendall(protocol.READY)
     while True:
         got = _receive(sock)
