@@ -14,6 +14,9 @@ from pathlib import Path
 
 from generator import __version__
 
+#: The most shards a run may be cut into (the report schema's bound on ``shard.n``).
+MAX_SHARDS = 1000
+
 
 def _jobs(text: str) -> int:
     value = int(text)
@@ -42,6 +45,8 @@ def _shard(text: str) -> tuple[int, int]:
         raise argparse.ArgumentTypeError("write K/N, e.g. 1/4") from None
     if not 1 <= k <= n:
         raise argparse.ArgumentTypeError("K/N needs 1 <= K <= N")
+    if n > MAX_SHARDS:  # what `qbank report merge` accepts (schema/report.schema.json)
+        raise argparse.ArgumentTypeError(f"at most {MAX_SHARDS} shards")
     return k, n
 
 

@@ -143,3 +143,11 @@ def test_a_broken_file_with_a_huge_id_still_merges(tmp_path: Path) -> None:
     assert qbank("validate", bank, "--report", report).code == 1
     merged = qbank("report", "merge", report, "-o", tmp_path / "all.json")
     assert merged.code == 1, merged.err
+
+
+def test_a_run_cannot_be_cut_into_more_shards_than_merge_accepts() -> None:
+    """`--shard K/1001` would write reports `qbank report merge` refuses: refused up front."""
+    run = qbank("validate", sample("verified-ok.yaml"), "--shard", "1/1001")
+    assert run.code == 2
+    assert "at most 1000 shards" in run.err
+    assert qbank("validate", sample("verified-ok.yaml"), "--shard", "1000/1000").code == 0
