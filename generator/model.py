@@ -143,8 +143,6 @@ class Verify:
     location: Location
     setup_location: Location | None = None
     """Where the first line of ``setup`` was written, for mapping tracebacks."""
-    expected_location: Location | None = None
-    """Unused: :attr:`Question.key` says where the key was written."""
     resource_locations: tuple[Location, ...] = ()
     """Where each entry of ``resources`` was written."""
     fields: Fields = NO_FIELDS

@@ -117,7 +117,6 @@ def _verify(
     if question.get("code") is None or (data is None and question["type"] != "predict-output"):
         return None
     data = data or {}
-    expected = "error" if data.get("expect") == "error" else "output"
     expect = data.get("expect", "stdout")
     error = data.get("error")
     correct = [choice.text for choice in choices if choice.correct]
@@ -137,7 +136,6 @@ def _verify(
         memory_mb=data.get("memory_mb", defaults.memory_mb),
         location=doc.at((*path, "verify")) if "verify" in question else doc.at((*path, "code")),
         setup_location=doc.text_line((*path, "verify", "setup"), 0) if "setup" in data else None,
-        expected_location=doc.at((*path, "verify", expected)) if expected in data else None,
         resource_locations=tuple(
             doc.at((*path, "verify", "resources", i)) for i in range(len(resources))
         ),
