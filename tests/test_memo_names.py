@@ -56,3 +56,23 @@ def test_build_locates_the_file_and_writes_no_site(bank: Path, tmp_path: Path) -
     run = qbank("build", bank, "--out", site)
     _located(run)
     assert not site.exists()
+
+
+def test_one_file_in_a_topic_folder_that_is_not_utf8_is_located(tmp_path: Path) -> None:
+    """`qbank build bank/t\\xff/p.yaml`: the folder is the topic slug, written into pages;
+    one that is not a slug is named (as a whole-bank run names it), never a traceback."""
+    folder = os.fsencode(tmp_path / "bank") + b"/t\xff"
+    os.makedirs(folder)
+    raw = folder + b"/verified-ok.yaml"
+    with open(raw, "wb") as file:
+        file.write(sample("verified-ok.yaml").read_bytes())
+    given = Path(os.fsdecode(raw))
+    for command in ("validate", "build"):
+        args = ("--out", tmp_path / "site") if command == "build" else ()
+        run = qbank(command, given, *args)
+        assert "Traceback" not in run.out + run.err, run.err
+        assert run.code == 1, run.out + run.err
+        (problem,) = run.problems()
+        assert problem.file.endswith("t\\xff/verified-ok.yaml")
+        assert (problem.line, problem.status) == (1, "invalid")
+        assert "topic folder `t\\xff` is not a slug" in problem.message

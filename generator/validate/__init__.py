@@ -13,7 +13,13 @@ from generator.model import Bank, Pattern, Question, QuestionRef, Settings
 from generator.options import Options
 from generator.result import Outcome
 from generator.validate import lint, parse
-from generator.validate.discover import bank_root, discover, display_path, settings_file
+from generator.validate.discover import (
+    bank_root,
+    discover,
+    display_path,
+    one_file,
+    settings_file,
+)
 from generator.validate.document import Document, question_name
 from generator.validate.loader import load_file
 from generator.validate.memo import FileCheck, Memo
@@ -56,12 +62,9 @@ def load_bank(given: Path, *, remember: bool = True) -> tuple[Bank, list[Diagnos
     settings_path, problems = settings_file(root)
     settings, settings_problems = load_settings(settings_path)
     problems += settings_problems
-    if given.is_file():
-        paths = [given]
-    else:
-        files = discover(root, settings.theme)
-        paths = files.patterns
-        problems += files.problems
+    files = one_file(given) if given.is_file() else discover(root, settings.theme)
+    paths = files.patterns
+    problems += files.problems
     placement = given.is_dir()
     memo = Memo.open(root) if remember else Memo()
     context = Memo.context(settings, placement)

@@ -141,11 +141,27 @@ def _place(path: Path, parts: tuple[str, ...], files: Files) -> None:
         files.skip(path, f"bank files end in `.yaml`, not `{suffix}`; rename it to be read")
     elif len(parts) != 2:
         files.skip(path, _PLACE)
-    elif not _SLUG.match(parts[0]):
-        files.skip(
-            path,
-            f"topic folder `{parts[0]}` is not a slug "
-            "(lowercase letters and digits with single hyphens)",
-        )
+    elif (why := topic_problem(parts[0])) is not None:
+        files.skip(path, why)
     else:
         files.patterns.append(path)
+
+
+def topic_problem(folder: str) -> str | None:
+    """Why a pattern file's folder cannot be its topic slug (used in URLs), or None."""
+    if _SLUG.match(folder):
+        return None
+    return (
+        f"topic folder `{folder}` is not a slug (lowercase letters and digits with single hyphens)"
+    )
+
+
+def one_file(path: Path) -> Files:
+    """A single pattern file given on the command line, checked as discovery checks one."""
+    files = Files()
+    why = topic_problem(path.parent.name)
+    if why is not None:
+        files.skip(path, why)
+    else:
+        files.patterns.append(path)
+    return files
