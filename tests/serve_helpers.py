@@ -76,6 +76,7 @@ class Serving:
                 stderr=err,
                 text=True,
                 cwd=work,
+                start_new_session=True,  # its own group, as a terminal's foreground job
                 env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
             )
         self.lines: list[str] = []
@@ -159,10 +160,19 @@ class Serving:
         finally:
             conn.close()
 
-    def interrupt(self, timeout: float = 30) -> float:
-        """Ctrl-C; the seconds it took the server to exit."""
+    def interrupt(self, timeout: float = 30, group: bool = False, presses: int = 1) -> float:
+        """Ctrl-C, pressed ``presses`` times a moment apart: to the server, or to its
+        whole process group as a terminal sends it. The seconds the server took to exit."""
         began = time.monotonic()
-        self.proc.send_signal(signal.SIGINT)
+        for press in range(presses):
+            if press:
+                time.sleep(0.3)
+            if self.proc.poll() is not None:
+                break
+            if group:
+                os.killpg(self.proc.pid, signal.SIGINT)
+            else:
+                self.proc.send_signal(signal.SIGINT)
         self.proc.wait(timeout=timeout)
         return time.monotonic() - began
 
@@ -178,17 +188,28 @@ def threads_of(pid: int) -> int:
     return len(os.listdir(f"/proc/{pid}/task"))
 
 
-def descendants(pid: int) -> set[int]:
-    """Every running process under ``pid``: its children, theirs..."""
+def _parents() -> dict[int, int]:
+    """Each running process and its parent."""
     parents: dict[int, int] = {}
-    for child in processes(lambda _status, _cmdline: True):
+    for pid in processes(lambda _status, _cmdline: True):
         try:
-            status = Path(f"/proc/{child}/status").read_text()
+            status = Path(f"/proc/{pid}/status").read_text()
         except OSError:
             continue
         match = re.search(r"\nPPid:\t(\d+)\n", status)
         if match:
-            parents[child] = int(match.group(1))
+            parents[pid] = int(match.group(1))
+    return parents
+
+
+def children(pid: int) -> set[int]:
+    """The running processes whose parent is ``pid``."""
+    return {child for child, parent in _parents().items() if parent == pid}
+
+
+def descendants(pid: int) -> set[int]:
+    """Every running process under ``pid``: its children, theirs..."""
+    parents = _parents()
     found: set[int] = set()
     layer = {pid}
     while layer:

@@ -37,6 +37,7 @@ def serve(options: Options, theme_option: Path | None, host: str, port: int) -> 
         try:
             session = Session(options, theme_option, folders)
             stack.callback(session.close)
+            _workers_leave_ctrl_c_to_the_server()
             watch = Watch(folders, stopping)  # first: a save during the first build is seen
             stack.callback(watch.close)
             server = _listen(host, port, session, stopping)
@@ -63,6 +64,26 @@ def _listen(host: str, port: int, session: Session, stopping: threading.Event) -
         return LiveServer(host, port, session, stopping)
     except OSError as exc:
         raise ToolError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+
+
+def _workers_leave_ctrl_c_to_the_server() -> None:
+    """Start the fork server that large renders take their worker processes from (a
+    server has threads: no plain fork) with Ctrl-C ignored, as its workers then are.
+    Ctrl-C at a terminal reaches every process of the group: the server alone acts on
+    it (the workers finish the pages they hold), where each worker would otherwise print
+    its own traceback. Blocked meanwhile, a Ctrl-C pressed then still reaches the server
+    (Linux keeps a blocked signal pending even while it is ignored)."""
+    if not sys.platform.startswith("linux"):
+        return
+    from multiprocessing import forkserver
+
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        forkserver.ensure_running()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 @contextlib.contextmanager
