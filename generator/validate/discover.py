@@ -157,11 +157,13 @@ def topic_problem(folder: str) -> str | None:
 
 
 def one_file(path: Path) -> Files:
-    """A single pattern file given on the command line, checked as discovery checks one."""
+    """A single pattern file given on the command line. Its folder, whatever it is called,
+    names its topic, except a name that is not UTF-8: no page could be written with it."""
     files = Files()
-    why = topic_problem(path.parent.name)
-    if why is not None:
-        files.skip(path, why)
-    else:
-        files.patterns.append(path)
+    try:
+        path.parent.name.encode("utf-8")
+    except UnicodeEncodeError:
+        files.skip(path, topic_problem(path.parent.name) or "")
+        return files
+    files.patterns.append(path)
     return files
