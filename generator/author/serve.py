@@ -33,29 +33,30 @@ def serve(options: Options, theme_option: Path | None, host: str, port: int) -> 
             raise ConfigError(f"no such folder to serve and watch: {folder}")
     folders = [folder.resolve() for folder in folders]
     stopping = threading.Event()
-    with _ctrl_c_stops(stopping), contextlib.ExitStack() as stack:
-        try:
-            session = Session(options, theme_option, folders)
-            stack.callback(session.close)
-            _workers_leave_ctrl_c_to_the_server()
-            watch = Watch(folders, stopping)  # first: a save during the first build is seen
-            stack.callback(watch.close)
-            server = _listen(host, port, session, stopping)
-            stack.callback(server.server_close)
-            thread = threading.Thread(target=server.serve_forever, name="qbank-serve")
-            thread.daemon = True
-            thread.start()
-            stack.callback(server.shutdown)
-            shown = f"[{host}]" if ":" in host else host
-            print(f"serving http://{shown}:{server.port}/ (Ctrl-C to stop)", flush=True)
-            session.rebuild()
-            for changed in watch.changes():
-                session.rebuild(changed)
-        except KeyboardInterrupt:
-            pass
-        finally:
-            stopping.set()  # event streams end, the watch ends, a later Ctrl-C is ignored
-    print("stopped", file=sys.stderr, flush=True)
+    with _ctrl_c_stops(stopping):
+        with contextlib.ExitStack() as stack:
+            try:
+                session = Session(options, theme_option, folders)
+                stack.callback(session.close)
+                server = _listen(host, port, session, stopping)
+                stack.callback(server.server_close)
+                _workers_leave_ctrl_c_to_the_server()
+                watch = Watch(folders, stopping)  # before the first build reads the bank
+                stack.callback(watch.close)
+                thread = threading.Thread(target=server.serve_forever, name="qbank-serve")
+                thread.daemon = True
+                thread.start()
+                stack.callback(server.shutdown)
+                shown = f"[{host}]" if ":" in host else host
+                print(f"serving http://{shown}:{server.port}/ (Ctrl-C to stop)", flush=True)
+                session.rebuild()
+                for changed in watch.changes():
+                    session.rebuild(changed)
+            except KeyboardInterrupt:
+                pass
+            finally:
+                stopping.set()  # event streams end, the watch ends, Ctrl-C is ignored
+        print("stopped", file=sys.stderr, flush=True)
     return 0
 
 

@@ -78,6 +78,8 @@ class Session:
             self._rebuild(changed, time.monotonic())
         except ToolError as exc:
             self._problems([f"qbank: error: {escape_lines(str(exc))}"])
+        except OSError as exc:  # the served folder could not be written (a full disk)
+            self._problems([f"qbank: error: cannot write the served site: {escape(str(exc))}"])
 
     def _rebuild(self, changed: Sequence[Path], began: float) -> None:
         """Validate; render at once with what is known; verify what changed; render again."""

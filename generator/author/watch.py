@@ -13,6 +13,8 @@ from pathlib import Path
 
 import watchfiles
 
+from generator.errors import ToolError
+
 #: The longest the watch waits for a change before handing back (ms). The first wait
 #: tells that the watch is set up; the later ones only let the loop go round.
 TICK_MS = 100
@@ -32,7 +34,10 @@ class Watch:
             yield_on_timeout=True,
         )
         # The first batch comes once the watch is set up (empty when nothing changed).
-        self._early = next(self._batches, set())
+        try:
+            self._early = next(self._batches, set())
+        except OSError as exc:  # too many folders for the system's limit on watches
+            raise ToolError(f"cannot watch {', '.join(map(str, folders))}: {exc}") from exc
 
     def changes(self) -> Iterator[list[Path]]:
         """Each batch of changed files, until stopping. Changes made while the caller
