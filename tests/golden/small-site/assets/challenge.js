@@ -1,11 +1,10 @@
 /* Challenge mode: a timer and limited attempts per question, a score, the badge.
- * Uses window.qbank (qbank.js, loaded first). */
+ * Uses window.qbank (qbank.js, store.js, question.js and pager.js, loaded first). */
 (function () {
   "use strict";
 
   var qb = window.qbank;
-  if (!qb) return;
-  var KEY = qb.KEY;
+  if (!qb || !qb.Question || !qb.Pager) return;
   var store = qb.store;
   var all = qb.all;
   var one = qb.one;
@@ -17,13 +16,12 @@
   var Pager = qb.Pager;
   var record = qb.record;
   var noteAnswer = qb.noteAnswer;
-  var hashTarget = qb.hashTarget;
   var hints = qb.hints;
   var newSeed = qb.newSeed;
   var THRESHOLDS = [60, 30, 10];
 
   /* An attempt of a question starts when it is first shown after "Start": its clock and
-   * its order of choices (seeded, kept in its record) last until "Try again". */
+   * its order of choices (seeded, kept in its QuestionRecord) last until "Try again". */
   function challenge(section) {
     var pattern = section.getAttribute("data-pattern");
     var badge = section.getAttribute("data-badge");
@@ -45,36 +43,36 @@
     hints(section);
 
     function state(q) {
-      return record(q) || { used: 0, done: false };
+      return record(q) || { tries: 0, done: false };
     }
     function save(q, s) {
-      s.p = pattern;
-      store.set(KEY.question(q.id), s);
+      s.pattern = pattern;
+      store.questions.set(q.id, s);
     }
     function chosen(s) {
-      return s.c === undefined ? null : s.c;
+      return s.choice === undefined ? null : s.choice;
     }
     function announce(text) {
       if (announcer) announcer.textContent = text;
     }
     function remaining(q, s) {
-      if (!s.t0) return q.limit;
-      return q.limit - Math.floor((Date.now() - s.t0) / 1000);
+      if (!s.startedAt) return q.limit;
+      return q.limit - Math.floor((Date.now() - s.startedAt) / 1000);
     }
     function begin(q) {
       var s = state(q);
-      if (s.done || s.t0) return;
-      s.t0 = Date.now();
-      s.s = newSeed();
+      if (s.done || s.startedAt) return;
+      s.startedAt = Date.now();
+      s.seed = newSeed();
       save(q, s);
       q.announced = Infinity;
-      q.arrange(s.s);
+      q.arrange(s.seed);
     }
 
     function render(q) {
       var s = state(q);
-      q.arrange(s.s);
-      var left = q.attempts - (s.used || 0);
+      q.arrange(s.seed);
+      var left = q.attempts - (s.tries || 0);
       one(q.el, "[data-attempts-left]").textContent = String(Math.max(0, left));
       q.lock(!!s.done);
       var shown = chosen(s);
@@ -84,11 +82,11 @@
         q.showWhy(shown);
         var right = "The correct answer is " + q.letter(q.answer) + ".";
         if (q.right(shown)) q.say("✓ Correct! " + q.letter(q.answer) + " is right.", "ok");
-        else if (s.out) q.say("Time is up: this question counts as missed. " + right, "wrong");
+        else if (s.timedOut) q.say("Time is up: this question counts as missed. " + right, "wrong");
         else q.say("✗ No attempts left. " + right, "wrong");
         q.showSolution(true);
-        q.timer.textContent = s.out ? "0:00" : clock(remaining(q, s) < 0 ? 0 : remaining(q, s));
-        if (s.out) q.timer.parentNode.classList.add("timer-out");
+        q.timer.textContent = s.timedOut ? "0:00" : clock(remaining(q, s) < 0 ? 0 : remaining(q, s));
+        if (s.timedOut) q.timer.parentNode.classList.add("timer-out");
       } else {
         q.timer.textContent = clock(remaining(q, s));
         if (shown !== null) {
@@ -112,13 +110,13 @@
       var q = current;
       if (!q || q.el.hidden) return;
       var s = state(q);
-      if (s.done || !s.t0) return;
+      if (s.done || !s.startedAt) return;
       var left = remaining(q, s);
       q.timer.textContent = clock(left);
       q.timer.parentNode.classList.toggle("timer-low", left <= 10);
       if (left <= 0) {
         s.done = true;
-        s.out = true;
+        s.timedOut = true;
         var hadFocus = q.contains(document.activeElement);
         finish(q, s, hadFocus);
         announce("Time is up for question " + (questions.indexOf(q) + 1) + ". It counts as missed.");
@@ -144,13 +142,13 @@
       var n = questions.length;
       one(section, "[data-score]").textContent = "Score: " + correct + " of " + n;
       var earned = correct === n && n > 0;
-      if (earned && badge && !store.get(KEY.badge(pattern))) {
-        store.set(KEY.badge(pattern), { name: badge });
+      if (earned && badge && !store.badges.get(pattern)) {
+        store.badges.set(pattern, { name: badge });
         announce("Badge earned: " + badge + "!");
       }
       var status = one(section, "[data-badge-status]");
       var card = one(section, "[data-badge-card]");
-      var have = !!store.get(KEY.badge(pattern));
+      var have = !!store.badges.get(pattern);
       if (status) status.textContent = have ? "Badge earned!" : "Get all challenges correct to earn this badge!";
       if (card) card.classList.toggle("badge-earned", have);
       var summary = one(section, "[data-summary]");
@@ -174,9 +172,9 @@
           q.say("Choose an answer first.", "info");
           return;
         }
-        s.used = (s.used || 0) + 1;
-        s.c = picked;
-        if (q.right(picked) || s.used >= q.attempts) s.done = true;
+        s.tries = (s.tries || 0) + 1;
+        s.choice = picked;
+        if (q.right(picked) || s.tries >= q.attempts) s.done = true;
         finish(q, s, s.done);
       });
     });
@@ -191,7 +189,7 @@
     });
     on(section, "restart", function () {
       questions.forEach(function (q) {
-        store.remove(KEY.question(q.id));
+        store.questions.remove(q.id);
         q.reset();
         render(q);
       });
@@ -203,7 +201,7 @@
       return !!record(q);
     });
     score();
-    var target = hashTarget(pager);
+    var target = pager.hashTarget();
     if (started || target >= 0) {
       var first = 0;
       for (var i = 0; i < questions.length; i++) {

@@ -1,12 +1,11 @@
 /* Progress on the index, topic pages and overviews: answered and correct questions,
  * last and best test, badges, mistakes waiting for review, all from the browser's storage.
- * Uses window.qbank (qbank.js, loaded first). */
+ * Uses window.qbank (qbank.js and store.js, loaded first). */
 (function () {
   "use strict";
 
   var qb = window.qbank;
-  if (!qb) return;
-  var KEY = qb.KEY;
+  if (!qb || !qb.store) return;
   var store = qb.store;
   var all = qb.all;
   var one = qb.one;
@@ -19,11 +18,14 @@
   function progress() {
     var elements = all(document, "[data-progress]");
     if (!elements.length) return;
+    /* pattern id → [[records, question id], ...]: its questions' records and mistakes. */
     var byPattern = {};
-    store.keys().forEach(function (key) {
-      if (key.indexOf("q:") !== 0 && key.indexOf("wrong:") !== 0) return;
-      var s = store.get(key);
-      if (s && typeof s.p === "string") (byPattern[s.p] = byPattern[s.p] || []).push(key);
+    [store.questions, store.mistakes].forEach(function (records) {
+      records.ids().forEach(function (id) {
+        var r = records.get(id);
+        if (!r || typeof r.pattern !== "string") return;
+        (byPattern[r.pattern] = byPattern[r.pattern] || []).push([records, id]);
+      });
     });
     elements.forEach(function (el) {
       var pattern = el.getAttribute("data-pattern");
@@ -33,26 +35,26 @@
         ids[pair[0]] = true;
       });
       /* Progress on questions this pattern no longer has goes quietly. */
-      (byPattern[pattern] || []).forEach(function (key) {
-        if (!ids[key.slice(key.indexOf(":") + 1)]) store.remove(key);
+      (byPattern[pattern] || []).forEach(function (kept) {
+        if (!ids[kept[1]]) kept[0].remove(kept[1]);
       });
       var answered = 0;
       var correct = 0;
       pairs.forEach(function (pair) {
-        var s = store.get(KEY.question(pair[0]));
-        if (!s || !s.done) return;
+        var r = store.questions.get(pair[0]);
+        if (!r || !r.done) return;
         answered++;
-        if (s.c === pair[1]) correct++;
+        if (r.choice === pair[1]) correct++;
       });
-      var test = store.get(KEY.test(pattern));
-      var tested = !!(test && test.v === 2 && test.last && test.best);
+      var test = store.tests.get(pattern);
+      var tested = !!(test && test.version === 2 && test.last && test.best);
       var text = answered
         ? "Answered " + answered + " of " + pairs.length + ", " + correct + " correct."
         : tested
           ? "No practice or challenge answers yet."
           : "Not started.";
       var badge = el.getAttribute("data-badge");
-      if (badge && store.get(KEY.badge(pattern))) text += " Badge earned: " + badge + ".";
+      if (badge && store.badges.get(pattern)) text += " Badge earned: " + badge + ".";
       one(el, ".progress-text").textContent = text;
       var line = one(el, ".test-score");
       if (line && tested) {
@@ -67,13 +69,11 @@
     var list = one(document, "[data-badge-list]");
     var count = one(document, "[data-review-count]");
     if (!list && !count) return;
+    var wrong = store.mistakes.ids().length;
     var badges = [];
-    var wrong = 0;
-    store.keys().forEach(function (key) {
-      if (key.indexOf("wrong:") === 0) wrong++;
-      if (key.indexOf("badge:") !== 0) return;
-      var s = store.get(key);
-      if (s && typeof s.name === "string") badges.push(s.name);
+    store.badges.ids().forEach(function (id) {
+      var r = store.badges.get(id);
+      if (r && typeof r.name === "string") badges.push(r.name);
     });
     if (count && wrong) {
       count.textContent = plural(wrong, "question") + " you last answered wrong " + (wrong === 1 ? "waits" : "wait") + " for you.";

@@ -1,9 +1,9 @@
 /* The review page: every question the learner last answered wrong, in any pattern and
  * mode, answered again in place; a right answer takes it off the list.
  *
- * The list is the "wrong:<id>" records qbank.js keeps ({p: pattern, c: choice key or
- * null, m: mode, t: time}). A pattern's questions come from assets/review/<pattern>.js,
- * loaded with a <script> tag (file:// pages cannot fetch), a few patterns at a time. A
+ * The list is the learner's MistakeRecords (see store.js). A pattern's questions come
+ * from assets/review/<pattern>.js, loaded with a <script> tag (file:// pages cannot
+ * fetch; see qbank.load), a few patterns at a time. A
  * record whose pattern, question or chosen choice the site no longer has is dropped
  * quietly, and so is one whose answer the bank now counts as right. */
 (function () {
@@ -11,7 +11,7 @@
 
   var qb = window.qbank;
   var section = document.querySelector('[data-mode="review"]');
-  if (!qb || !section) return;
+  if (!qb || !qb.Question || !section) return;
   var one = qb.one;
   var status = one(section, "[data-review-status]");
   var list = one(section, "[data-review-list]");
@@ -21,22 +21,23 @@
   var SLUG = /^[a-z0-9]+(-[a-z0-9]+)*$/;
   var GLOBAL = "QBANK_REVIEW";
 
+  var mistakes = qb.store.mistakes;
+  /* [{id, mistake: MistakeRecord}, ...] */
   var items = [];
-  qb.store.keys().forEach(function (key) {
-    if (key.indexOf("wrong:") !== 0) return;
-    var s = qb.store.get(key);
-    var id = key.slice("wrong:".length);
-    if (s && typeof s.p === "string" && SLUG.test(s.p) && SLUG.test(id)) items.push({ id: id, s: s });
-    else qb.store.remove(key);
+  mistakes.ids().forEach(function (id) {
+    var r = mistakes.get(id);
+    var kept = r && typeof r.pattern === "string" && SLUG.test(r.pattern) && SLUG.test(id);
+    if (kept) items.push({ id: id, mistake: r });
+    else mistakes.remove(id);
   });
   /* The most recent mistakes first (those of one finished test by id). */
   items.sort(function (a, b) {
-    return (Number(b.s.t) || 0) - (Number(a.s.t) || 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+    var later = (Number(b.mistake.at) || 0) - (Number(a.mistake.at) || 0);
+    return later || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
   });
   var left = items.length;
   var next = 0;
   var shown = 0;
-  var waiting = {};
 
   function say() {
     if (left > 0) status.textContent = qb.plural(left, "question") + " to review.";
@@ -46,23 +47,10 @@
 
   /* A pattern's questions, from its script (loaded once); null when it has none. */
   function load(pattern, done) {
-    var loaded = window[GLOBAL] && window[GLOBAL][pattern];
-    if (loaded) return done(loaded);
-    if (waiting[pattern]) return waiting[pattern].push(done);
-    waiting[pattern] = [done];
-    var script = document.createElement("script");
-    function settle() {
-      var data = (window[GLOBAL] && window[GLOBAL][pattern]) || null;
-      var calls = waiting[pattern];
-      delete waiting[pattern];
-      calls.forEach(function (call) {
-        call(data);
-      });
+    function found() {
+      return window[GLOBAL] && window[GLOBAL][pattern];
     }
-    script.onload = settle;
-    script.onerror = settle;
-    script.src = "assets/review/" + pattern + ".js";
-    document.head.appendChild(script);
+    qb.load("assets/review/" + pattern + ".js", found, done);
   }
 
   /* Links and images are written for the pattern's own folder: resolve them from here. */
@@ -77,7 +65,7 @@
   }
 
   function drop(item) {
-    qb.store.remove(qb.KEY.wrong(item.id));
+    mistakes.remove(item.id);
     left--;
   }
 
@@ -90,7 +78,7 @@
     if (!el) return drop(item);
     rebase(el, String(data.url));
     var q = new qb.Question(el);
-    var last = item.s.c === undefined ? null : item.s.c;
+    var last = item.mistake.choice === undefined ? null : item.mistake.choice;
     if ((last !== null && !q.has(last)) || q.right(last)) return drop(item);
     shown++;
     q.number(shown);
@@ -108,10 +96,10 @@
         return answer;
       },
       save: function (key) {
-        answer = { c: key, done: true };
-        var before = !!qb.store.get(qb.KEY.wrong(q.id));
-        qb.noteAnswer(q, item.s.p, key, "review");
-        var after = !!qb.store.get(qb.KEY.wrong(q.id));
+        answer = { choice: key, done: true };
+        var before = !!mistakes.get(q.id);
+        qb.noteAnswer(q, item.mistake.pattern, key, "review");
+        var after = !!mistakes.get(q.id);
         if (before && !after) left--;
         if (!before && after) left++;
         say();
@@ -127,13 +115,13 @@
     next += batch.length;
     var patterns = [];
     batch.forEach(function (item) {
-      if (patterns.indexOf(item.s.p) < 0) patterns.push(item.s.p);
+      if (patterns.indexOf(item.mistake.pattern) < 0) patterns.push(item.mistake.pattern);
     });
     var data = {};
     var pending = patterns.length;
     function done() {
       batch.forEach(function (item) {
-        add(item, data[item.s.p]);
+        add(item, data[item.mistake.pattern]);
       });
       qb.show(more, next < items.length);
       say();

@@ -1,13 +1,15 @@
 /* Search on the index. The index is cut into parts (see generator/render/search.py): a
  * query loads the manifest, then only the parts holding its words, then the titles and
  * links of the hits it shows. Each part is a script loaded with a <script> tag, as
- * file:// pages cannot fetch(); it adds itself to window.QBANK_SEARCH under its key.
+ * file:// pages cannot fetch() (see qbank.load in qbank.js); it adds itself to
+ * window.QBANK_SEARCH under its key.
  * Every word of a query must start a word of the question (title, prompt or choices). */
 (function () {
   "use strict";
 
+  var qb = window.qbank;
   var input = document.getElementById("search-input");
-  if (!input) return;
+  if (!qb || !input) return;
   var base = input.getAttribute("data-search") || "assets/search/";
   var list = document.getElementById("search-results");
   var status = document.getElementById("search-status");
@@ -17,7 +19,6 @@
   var SHORTEST = 2;
   /* A word whose prefix matches would load more than this is looked up as a whole word. */
   var PREFIX_BYTES = 250000;
-  var waiting = {};
   var manifest = null;
   var generation = 0;
 
@@ -27,21 +28,9 @@
   }
   /* Loads the script `name` (once) and calls done with its part, or null. */
   function load(name, key, done) {
-    if (part(key)) return done(part(key));
-    if (waiting[name]) return waiting[name].push(done);
-    waiting[name] = [done];
-    var script = document.createElement("script");
-    function settle() {
-      var calls = waiting[name];
-      delete waiting[name];
-      calls.forEach(function (call) {
-        call(part(key));
-      });
-    }
-    script.onload = settle;
-    script.onerror = settle;
-    script.src = base + name + ".js";
-    document.head.appendChild(script);
+    qb.load(base + name + ".js", function () {
+      return part(key);
+    }, done);
   }
   function loadAll(parts, done) {
     var pending = parts.length;

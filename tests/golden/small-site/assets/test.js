@@ -1,11 +1,10 @@
 /* Test mode: a set drawn for each attempt, answers scored at the end, each reviewed.
- * Uses window.qbank (qbank.js, loaded first). */
+ * Uses window.qbank (qbank.js, store.js and question.js, loaded first). */
 (function () {
   "use strict";
 
   var qb = window.qbank;
-  if (!qb) return;
-  var KEY = qb.KEY;
+  if (!qb || !qb.Question) return;
   var store = qb.store;
   var all = qb.all;
   var one = qb.one;
@@ -22,10 +21,9 @@
 
   /* Each attempt draws its own set from the pattern's whole pool, spread over the
    * difficulty bands, and its own order of choices; its seed and the ids it drew are
-   * kept with its answers, so a reload shows the same test. */
+   * kept with its answers (a TestRecord), so a reload shows the same test. */
   function test(section) {
     var pattern = section.getAttribute("data-pattern");
-    var key = KEY.test(pattern);
     var limit = Number(section.getAttribute("data-draw")) || 10;
     var list = one(section, "[data-test-list]");
     var pool = all(list, "article.question").map(function (el) {
@@ -75,46 +73,54 @@
     }
     /* A new attempt; never the same set as the one before when the pool has others. */
     function fresh(old) {
-      var before = old && old.ids ? old.ids.slice().sort().join(" ") : null;
+      var before = old && old.questions ? old.questions.slice().sort().join(" ") : null;
       var seed = newSeed();
       var ids = draw(seed);
       for (var tries = 0; tries < 20 && ids.slice().sort().join(" ") === before; tries++) {
         seed = newSeed();
         ids = draw(seed);
       }
-      return { v: 2, seed: seed, ids: ids, a: {}, done: false, last: old && old.last, best: old && old.best };
+      return {
+        version: 2,
+        seed: seed,
+        questions: ids,
+        answers: {},
+        done: false,
+        last: old && old.last,
+        best: old && old.best
+      };
     }
     /* The running attempt, started on the first visit. Questions no longer in the pattern
      * and answers naming a choice that no longer exists are dropped. */
     function state() {
-      var s = store.get(key);
-      if (!s || s.v !== 2 || !Array.isArray(s.ids)) {
+      var s = store.tests.get(pattern);
+      if (!s || s.version !== 2 || !Array.isArray(s.questions)) {
         s = fresh(null);
-        store.set(key, s);
+        store.tests.set(pattern, s);
         return s;
       }
-      var ids = s.ids.filter(function (id) {
+      var ids = s.questions.filter(function (id) {
         return Object.prototype.hasOwnProperty.call(byId, id);
       });
       var answers = {};
-      var changed = ids.length !== s.ids.length;
-      Object.keys(s.a || {}).forEach(function (id) {
-        if (ids.indexOf(id) >= 0 && byId[id].has(s.a[id])) answers[id] = s.a[id];
+      var changed = ids.length !== s.questions.length;
+      Object.keys(s.answers || {}).forEach(function (id) {
+        if (ids.indexOf(id) >= 0 && byId[id].has(s.answers[id])) answers[id] = s.answers[id];
         else changed = true;
       });
-      s.ids = ids;
-      s.a = answers;
+      s.questions = ids;
+      s.answers = answers;
       if (!ids.length) s = fresh(s);
-      if (changed || !ids.length) store.set(key, s);
+      if (changed || !ids.length) store.tests.set(pattern, s);
       return s;
     }
     function drawn(s) {
-      return s.ids.map(function (id) {
+      return s.questions.map(function (id) {
         return byId[id];
       });
     }
     function answer(s, q) {
-      return s.a[q.id] === undefined ? null : s.a[q.id];
+      return s.answers[q.id] === undefined ? null : s.answers[q.id];
     }
     function place(s) {
       pool.forEach(function (q) {
@@ -157,8 +163,8 @@
       show(finishButton, !s.done);
       if (s.done) {
         one(summary, "[data-summary-text]").textContent =
-          "You scored " + scoreText({ s: correct, n: s.ids.length }) + ".";
-        var best = s.best && s.last && (s.best.s !== s.last.s || s.best.n !== s.last.n);
+          "You scored " + scoreText({ correct: correct, total: s.questions.length }) + ".";
+        var best = s.best && s.last && (s.best.correct !== s.last.correct || s.best.total !== s.last.total);
         one(summary, "[data-best]").textContent = best ? "Your best: " + scoreText(s.best) + "." : "";
         status.textContent = "";
       }
@@ -172,8 +178,8 @@
       })[0];
       var s = state();
       if (!q || s.done) return;
-      s.a[q.id] = radio.value;
-      store.set(key, s);
+      s.answers[q.id] = radio.value;
+      store.tests.set(pattern, s);
       disarm();
     });
     /* A new answer changes what is missing: the warning and "Finish anyway" go. */
@@ -184,8 +190,8 @@
     }
     on(section, "finish", function () {
       var s = state();
-      var missing = s.ids.filter(function (id) {
-        return s.a[id] === undefined;
+      var missing = s.questions.filter(function (id) {
+        return s.answers[id] === undefined;
       }).length;
       if (missing && !armed) {
         armed = true;
@@ -200,9 +206,9 @@
       }).length;
       var n = questions.length;
       s.done = true;
-      s.last = { s: correct, n: n, t: Date.now() };
-      if (!s.best || correct * s.best.n > s.best.s * n) s.best = { s: correct, n: n };
-      store.set(key, s);
+      s.last = { correct: correct, total: n, at: Date.now() };
+      if (!s.best || correct * s.best.total > s.best.correct * n) s.best = { correct: correct, total: n };
+      store.tests.set(pattern, s);
       questions.forEach(function (q) {
         noteAnswer(q, pattern, answer(s, q), "test");
       });
@@ -211,7 +217,7 @@
     });
     on(section, "retake", function () {
       var s = fresh(state());
-      store.set(key, s);
+      store.tests.set(pattern, s);
       disarm();
       place(s);
       render();
