@@ -56,6 +56,8 @@ def test_prompts_the_sanitiser_empties_are_invalid_at_their_line() -> None:
         "<img src=x.png alt=Which>",
         '<a href="#" title="<img src=x>"></a>',
         "<b></b>",
+        "[](https://example.com/where)",
+        "[why]: https://example.com/why",
     ],
 )
 def test_what_learners_would_not_see(prompt: str) -> None:
@@ -76,18 +78,25 @@ def test_what_learners_would_not_see(prompt: str) -> None:
         "1.",
         "¿Cuál?",
         "问题",
+        "Q&A: a < b?",
     ],
 )
 def test_what_learners_see(prompt: str) -> None:
     assert not shows_nothing(prompt)
 
 
-# Characters Markdown and HTML give meaning to, and a few words and blanks.
-_ALPHABET = [*"ab1_ *-+#=.):>|!\\\n\t`~[]()<>&;/", "\u00a0", "<!--", "-->", "script"]
+# Characters and constructs Markdown and HTML give meaning to, a few words and blanks.
+_ALPHABET = [
+    *"ab1_ *-+#=.):>|!\\\n\t`~[]()<>&;/",
+    *("\u00a0", "\u200b", "\n\n", "\n    ", "1. ", "- ", "script", "<b>", "<style>"),
+    *("<!--", "-->", "&nbsp;", "&#8203;", "&amp;", "```", "```python\n", "~~~", "[x]"),
+    *("](", "![", "](https://example.com/p.png)", "[x]: https://example.com\n"),
+    *("::python\n", ":::python\n", "#!python\n"),
+]
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.lists(st.sampled_from(_ALPHABET), max_size=14).map("".join))
+@given(st.lists(st.sampled_from(_ALPHABET), max_size=16).map("".join))
 def test_the_quick_answer_agrees_with_the_site(text: str) -> None:
     """Prompts of plain words skip Markdown; they must get the site's answer anyway."""
     assert shows_nothing(text) == (not visible(SiteText(PATTERN_PAGE_DEPTH).block(text)))

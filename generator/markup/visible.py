@@ -24,10 +24,10 @@ if TYPE_CHECKING:
 PATTERN_PAGE_DEPTH = 2
 
 _LETTER = re.compile(r"[A-Za-z]")
-# What can hide a word from the reader: raw HTML and comments (<), entities (&),
-# reference definitions ([ ]), a fence's info string (` ~), and the first line of an
-# indented code block, which codehilite may read as its language (`:::python`).
-_CAN_HIDE = re.compile(r"[<&\[\]`~]|[\n\r][ \t]")
+# What can hide a letter from the reader: raw HTML and comments, entities, the URL of a
+# link or image and a reference definition, a fence's info string, and the first line
+# of an indented code block, which codehilite reads as its language (`::python`, `#!python`).
+_CAN_HIDE = re.compile(r"<[A-Za-z/!?]|&[#A-Za-z]|\]\(|\]:|!\[|(?:^|[\n\r])[ \t]*(?:```|~~~|::|#!)")
 # A tag as nh3 serialises it: attribute values double-quoted, and they may hold "<" or ">".
 _TAG = re.compile(r'<(?:[^>"]|"[^"]*")*>')
 _IMAGE = re.compile(r"<img[\s/>]")
