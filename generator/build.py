@@ -32,11 +32,10 @@ def build(options: Options, out: Path, theme_option: Path | None) -> Built:
     check_output_folder(out, checked.bank.root)  # ...or anything is written
     if checked.outcome.failed():
         return Built(checked.outcome, written=False)
-    verified = verify.verify_questions(checked.bank, checked.questions, options)
-    outcome = verify.apply(checked.outcome, verified, checked.questions)
-    if verified.interrupted or outcome.failed():
-        left = verify.not_verified(verified, checked.questions)
-        return Built(outcome, False, verified.interrupted, left)
+    done = verify.stage(checked.bank, checked.outcome, checked.questions, options)
+    outcome = done.outcome
+    if done.interrupted or outcome.failed():
+        return Built(outcome, False, done.interrupted, done.not_verified)
     results = {r.question: r for r in outcome.results}
     shelf = Shelf.open(out) if not options.no_cache else None  # the last build's pages
     try:

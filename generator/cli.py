@@ -56,12 +56,9 @@ def verify_command(args: argparse.Namespace) -> int:
         return accept_command(args)
     options = Options.from_args(args)
     checked = validate.check(options, "verify")
-    runnable = checked.runnable()
-    verified = verify.verify_questions(checked.bank, runnable, options)
-    code = _finish(verify.apply(checked.outcome, verified, runnable), args)
-    if verified.interrupted:
-        return _interrupted(verify.not_verified(verified, runnable))
-    return code
+    done = verify.stage(checked.bank, checked.outcome, checked.runnable(), options)
+    code = _finish(done.outcome, args)
+    return _interrupted(done.not_verified) if done.interrupted else code
 
 
 def accept_command(args: argparse.Namespace) -> int:
@@ -72,11 +69,11 @@ def accept_command(args: argparse.Namespace) -> int:
     options = replace(Options.from_args(args), only=named or tuple(args.only))
     checked = validate.check(options, "verify")
     runnable = checked.runnable()
-    verified = verify.verify_questions(checked.bank, runnable, options)
-    outcome = verify.apply(checked.outcome, verified, runnable)
+    done = verify.stage(checked.bank, checked.outcome, runnable, options)
+    outcome = done.outcome
     code = _finish(outcome, args)
-    if verified.interrupted:
-        return _interrupted(verify.not_verified(verified, runnable))
+    if done.interrupted:
+        return _interrupted(done.not_verified)
     edits, refusals = accept.plan(runnable, outcome.results, named)
     files = {p.location.file: p.path for p in checked.bank.patterns}
     changes = accept.apply(edits, files)
@@ -86,8 +83,8 @@ def accept_command(args: argparse.Namespace) -> int:
             accept.save(change)
     for refusal in refusals:
         print(refusal)
-    done = "would accept" if args.dry_run else "accepted"
-    print(f"{done} {len(edits)} keys in {len(changes)} files", file=sys.stderr)
+    verb = "would accept" if args.dry_run else "accepted"
+    print(f"{verb} {len(edits)} keys in {len(changes)} files", file=sys.stderr)
     if refusals or args.dry_run:
         return 1 if refusals else code
     fixed = {edit.question.id for edit in edits}
@@ -122,13 +119,12 @@ def export_command(args: argparse.Namespace) -> int:
     bank = checked.bank
     out = args.out or lms.default_out(bank, args.export_format)
     lms.check_out(out, bank.root)
-    runnable = checked.runnable()
-    verified = verify.verify_questions(bank, runnable, options)
-    outcome = verify.apply(checked.outcome, verified, runnable)
-    if verified.interrupted:
+    done = verify.stage(bank, checked.outcome, checked.runnable(), options)
+    outcome = done.outcome
+    if done.interrupted:
         _finish(outcome, args)
         print(f"nothing exported: {escape(str(out))} is unchanged", file=sys.stderr)
-        return _interrupted(verify.not_verified(verified, runnable))
+        return _interrupted(done.not_verified)
     found = (outcome.results, outcome.diagnostics)
     chosen = lms.plan(bank, checked.questions, *found, allow=args.allow_unverified)
     outcome = replace(outcome, results=chosen.results, diagnostics=chosen.diagnostics)

@@ -105,13 +105,16 @@ class Session:
         if not waiting:
             return
         print(f"verifying {len(waiting)} question(s)…", flush=True)
-        runnable = checked.runnable()
-        verified = verify.verify_questions(checked.bank, runnable, self.options)
-        if verified.interrupted:
+        # Only what changed runs; what was verified as it is now keeps its verdict.
+        runnable = [q for q in checked.runnable() if q.id not in known]
+        ran = verify.stage(checked.bank, checked.outcome, runnable, self.options)
+        if ran.interrupted:
             raise KeyboardInterrupt  # Ctrl-C stopped the snippets: it stops the server too
-        outcome = verify.apply(checked.outcome, verified, runnable)
+        kept = verify.Verified(list(known.values()), ran.verified.isolation, ran.verified.limits)
+        outcome = verify.apply(ran.outcome, kept, [])
         by_id = {q.id: q for q in runnable}
-        self.verified = {r.question: (by_id[r.question], r) for r in verified.results}
+        fresh = {r.question: (by_id[r.question], r) for r in ran.verified.results}
+        self.verified = {**{q: self.verified[q] for q in known}, **fresh}
         self._render(checked.bank, {r.question: r for r in outcome.results}, folder)
         lines = [str(d) for d in outcome.problems() if d.status != "ok"]
         self._say(lines)

@@ -31,6 +31,27 @@ from generator.verify.snippet import FILENAME, Snippet
 _HEAVY = {"tensorflow", "keras", "torch", "jax"}
 
 
+@dataclass(frozen=True)
+class Stage:
+    """What the verify stage hands on: the validation records with the verified ones in
+    their place, and whether Ctrl-C stopped it."""
+
+    outcome: Outcome
+    verified: Verified
+    interrupted: bool
+    not_verified: int
+    """Executed questions that Ctrl-C left without a verdict."""
+
+
+def stage(bank: Bank, outcome: Outcome, questions: list[Question], options: Options) -> Stage:
+    """The verify stage as every command takes it: run and judge ``questions`` (or take
+    their cached runs), and merge their results into ``outcome``."""
+    verified = verify_questions(bank, questions, options)
+    merged = apply(outcome, verified, questions)
+    left = not_verified(verified, questions)
+    return Stage(merged, verified, verified.interrupted, left)
+
+
 @dataclass
 class Verified:
     """Results of the executed questions, the isolation used and the limits in force."""
