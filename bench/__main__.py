@@ -17,7 +17,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from bench import banks
+from bench import banks, scale_checks
 from bench.measure import Figure
 from bench.measure import qbank as _qbank
 from bench.measure import timed as _timed
@@ -218,6 +218,7 @@ BENCHES: dict[str, Callable[[Path], Figure | list[Figure] | tuple[list[Figure], 
     "render": render,
     "site-scale": site_scale,
     "incremental": incremental,
+    "scale-checks": scale_checks.measure,
 }
 
 

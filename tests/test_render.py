@@ -585,49 +585,65 @@ def test_the_index_shows_every_pattern_of_a_small_bank(count: int, shown: int) -
     assert len(topic.pages) == count and len(topic.shown) == shown
 
 
+#: The scaled-down site: 100 patterns of 4 questions in 20 topics (more than the index
+#: shows in full), with search parts split at 1,000 bytes instead of 40,000 so that parts
+#: are split twice (and some hold one word) at this size. `make bench` (bench/scale_checks.py)
+#: checks the same bounds at 5,000 questions with the real budget.
+SCALED_QUESTIONS, SCALED_PATTERNS, SCALED_TOPICS = 400, 100, 20
+SCALED_SHARD_BYTES = 1_000
+
+
 @pytest.fixture(scope="module")
-def big_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path]]:
-    """The site of a generated bank of 5,000 questions (500 patterns in 20 topics)."""
-    out = tmp_path_factory.mktemp("five-thousand")
-    return out, render_site(generated_bank(5000), out)
+def scaled_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path]]:
+    """The site of a generated bank of 400 questions, search parts split at 1,000 bytes."""
+    out = tmp_path_factory.mktemp("scaled-site")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(search, "SHARD_BYTES", SCALED_SHARD_BYTES)
+        return out, render_site(generated_bank(SCALED_QUESTIONS, per_pattern=4), out)
 
 
-def test_five_thousand_questions(big_site: tuple[Path, list[Path]]) -> None:
+def test_every_question_is_searchable_in_parts_within_budget(
+    scaled_site: tuple[Path, list[Path]],
+) -> None:
     """Every question is searchable, in parts no larger than their budget."""
-    out, written = big_site
+    out, written = scaled_site
     parts = out / "assets" / "search"
     manifest = script_data(parts / "index.js")
-    assert manifest["count"] == 5000
+    assert manifest["count"] == SCALED_QUESTIONS
     assert (parts / "index.js").stat().st_size <= 20_000
+    kinds = set()
     for name, kind, file, size in manifest["shards"]:
         assert (parts / f"{file}.js").stat().st_size == size
         data = script_data(parts / f"{file}.js")
         assert all(word.startswith(name) for word in data)
+        kinds.add(kind if kind == "e" or len(name) < 2 else "split")
         if kind == "e":
             assert list(data) == [name]
         elif len(data) > 1:
-            assert size <= search.SHARD_BYTES + 200, (name, size)
+            assert size <= SCALED_SHARD_BYTES + 200, (name, size)
+    assert kinds >= {"e", "split"}, "the parts were never split: the check checked nothing"
     chunks = sorted(parts.glob("d-*.js"))
-    assert len(chunks) == 5000 // search.CHUNK
+    assert len(chunks) == SCALED_QUESTIONS // search.CHUNK
     assert max(chunk.stat().st_size for chunk in chunks) <= 10_000
     html = [p for p in written if p.suffix == ".html"]
-    # 500 patterns × (overview + 3 modes), 20 topic pages, the index, the review page.
-    assert len(html) == 500 * 4 + 20 + 1 + 1
-    assert len(list((out / "assets" / "review").iterdir())) == 500
+    # Each pattern × (overview + 3 modes), a page per topic, the index, the review page.
+    assert len(html) == SCALED_PATTERNS * 4 + SCALED_TOPICS + 1 + 1
+    assert len(list((out / "assets" / "review").iterdir())) == SCALED_PATTERNS
 
 
 def test_the_index_stays_light_as_the_bank_grows(
-    big_site: tuple[Path, list[Path]], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    scaled_site: tuple[Path, list[Path]], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """The index shows a few patterns per topic and links every topic's own pages; with
     more topics than fit, the index itself has pages."""
-    out, _ = big_site
+    out, _ = scaled_site
+    per_topic = SCALED_PATTERNS // SCALED_TOPICS
     index = (out / "index.html").read_text()
-    assert index.count('class="card pattern-card"') == 20 * pages.CARDS_PER_TOPIC
-    assert index.count("All 25 patterns in Topic") == 20
+    assert index.count('class="card pattern-card"') == SCALED_TOPICS * pages.CARDS_PER_TOPIC
+    assert index.count(f"All {per_topic} patterns in Topic") == SCALED_TOPICS
     assert len(index.encode()) <= 120_000
     topic = (out / "topic-03" / "index.html").read_text()
-    assert topic.count('class="card pattern-card"') == 25
+    assert topic.count('class="card pattern-card"') == per_topic
     assert '<a href="../topic-03/pattern-0003/index.html">' in topic
 
     monkeypatch.setattr(pages, "TOPICS_PER_PAGE", 6)
