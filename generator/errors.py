@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from generator.escape import escape
+from generator.typing import Status
 
 
 class ToolError(Exception):
@@ -46,7 +47,7 @@ class Diagnostic:
     """One content problem, printed as ``FILE:LINE:COLUMN: status: message [pattern/question]``."""
 
     location: Location
-    status: str
+    status: Status
     message: str
     pattern: str | None = None
     question: str | None = None

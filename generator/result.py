@@ -4,24 +4,16 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, get_args
 
 from generator.errors import Diagnostic, Location
+from generator.typing import Status
 
 #: Every status word of the contract, in report order.
-STATUSES = (
-    "ok",
-    "wrong-answer",
-    "ambiguous",
-    "unstable",
-    "timeout",
-    "crashed",
-    "missing-requirement",
-    "invalid",
-)
+STATUSES: tuple[Status, ...] = get_args(Status)
 
 
-def is_failure(status: str, *, strict: bool = False) -> bool:
+def is_failure(status: Status, *, strict: bool = False) -> bool:
     """Whether a status fails the run (``missing-requirement`` only with ``--strict``)."""
     if status == "missing-requirement":
         return strict
@@ -67,7 +59,7 @@ class QuestionResult:
     pattern: str
     question: str
     location: Location
-    status: str
+    status: Status
     message: str = ""
     expected: str | None = None
     actual: str | None = None

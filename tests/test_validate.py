@@ -204,6 +204,14 @@ def test_report_matches_its_schema(tmp_path: Path) -> None:
     Draft202012Validator(schema).validate(json.loads(report.read_text()))
 
 
+def test_status_type_is_the_report_schemas_statuses() -> None:
+    """The one typed set of statuses (generator.typing.Status) is the schema's, in order."""
+    from generator.result import STATUSES
+
+    schema = json.loads((ROOT / "schema" / "report.schema.json").read_text())
+    assert list(STATUSES) == schema["$defs"]["status"]["enum"]
+
+
 def test_missing_bank_is_a_tool_error() -> None:
     run = qbank("validate", "no/such/bank")
     assert run.code == 2

@@ -8,7 +8,7 @@ question is never exported, as it may not even have a single key.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -21,9 +21,7 @@ from generator.export.qti import qti_zip
 from generator.export.text import HtmlText
 from generator.model import Bank, Question
 from generator.result import QuestionResult
-
-#: Writes the items of a bank as one file of a format.
-Writer = Callable[[Sequence[Item], Bank], bytes]
+from generator.typing import Writer
 
 WRITERS: dict[str, Writer] = {
     "moodle": lambda items, bank: moodle_xml(items),

@@ -6,18 +6,15 @@ names the same letter in the LMS; the exports ask the LMS not to shuffle them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from generator.export.text import HtmlText, clean, code_block, literal
 from generator.markup import shows_output
 from generator.model import LETTERS, Pattern, Question
+from generator.typing import Fill, Status
 
 #: Put before the name (and atop the text) of a question exported with --allow-unverified.
 UNVERIFIED = "[unverified]"
-
-Fill = Callable[[str], str]
-"""Replaces ``{answer}`` in a text by the letter of the key."""
 
 
 @dataclass(frozen=True)
@@ -47,7 +44,7 @@ class Item:
     feedback: str
     """HTML shown after answering: solution steps, quick check, common mistakes."""
     tags: tuple[str, ...] = ()
-    unverified: str | None = None
+    unverified: Status | None = None
     """The status of a question exported with --allow-unverified, else None."""
 
     @property
@@ -69,7 +66,7 @@ def category_path(topic: str, pattern: str) -> str:
 
 
 def build_item(
-    pattern: Pattern, question: Question, texts: HtmlText, unverified: str | None = None
+    pattern: Pattern, question: Question, texts: HtmlText, unverified: Status | None = None
 ) -> Item:
     """Render every text of ``question`` for an export; ``{answer}`` becomes its letter."""
     # The author's order, as the site's Practice shows it: `{answer}` names that letter

@@ -10,6 +10,7 @@ from typing import Any
 
 from generator.escape import escape
 from generator.result import QuestionResult
+from generator.typing import Status
 
 
 class Progress:
@@ -18,7 +19,7 @@ class Progress:
     def __init__(self, total: int) -> None:
         self.total = total
         self.done = 0
-        self.counts: Counter[str] = Counter()
+        self.counts: Counter[Status] = Counter()
         self.live = sys.stderr.isatty()
         self._bar: Any = None
         self._task: Any = None

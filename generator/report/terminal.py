@@ -7,8 +7,9 @@ from typing import TextIO
 
 from generator.errors import Diagnostic
 from generator.result import Outcome
+from generator.typing import Status
 
-_COLOURS = {"ok": "32", "missing-requirement": "33"}
+_COLOURS: dict[Status, str] = {"ok": "32", "missing-requirement": "33"}
 
 
 def _use_colour(stream: TextIO) -> bool:

@@ -7,21 +7,16 @@ pattern at once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from generator.errors import Diagnostic, Location
 from generator.markup.visible import shows_nothing
 from generator.model import LETTERS, Pattern, Question, QuestionRef
+from generator.typing import BankRule, Rule
 from generator.validate import regexes
 from generator.validate.document import Document, NodePath
 from generator.validate.letters import no_answer_letters
-
-Rule = Callable[[Pattern, Document], Iterable[Diagnostic]]
-#: Bank-wide rules see the model only: each file's document is dropped once it is linted,
-#: so a large bank never holds every file's positions at once.
-BankRule = Callable[[Sequence[Pattern], Sequence[QuestionRef]], Iterable[Diagnostic]]
-
 
 _CHALLENGE_ONLY = ("time_limit", "attempts")
 

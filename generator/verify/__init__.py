@@ -9,11 +9,13 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from typing import Any
 
+from generator.errors import Location
 from generator.model import Bank, Question
 from generator.options import Options
 from generator.report.progress import Progress
 from generator.result import Environment, Outcome, QuestionResult
 from generator.sandbox import ISOLATION, Limits, RunResult, Sandbox, cgroup
+from generator.typing import Status
 from generator.verify import cache as results_cache
 from generator.verify import checks, resources
 from generator.verify.limits import Caps
@@ -126,11 +128,7 @@ def _from_cache(
         why = missing(snippet, runtime)
         if why is not None:
             results[q.id] = _result(
-                q,
-                location=snippet.verify.location,
-                status="missing-requirement",
-                message=why,
-                environment=env,
+                q, snippet.verify.location, "missing-requirement", why, environment=env
             )
             continue
         digest = None
@@ -165,8 +163,10 @@ def not_verified(verified: Verified, ran: list[Question]) -> int:
     return sum(1 for q in ran if q.verify is not None) - len(verified.results)
 
 
-def _result(q: Question, **fields: Any) -> QuestionResult:
-    return QuestionResult(pattern=q.pattern_id, question=q.id, **fields)
+def _result(
+    q: Question, location: Location, status: Status, message: str, **fields: Any
+) -> QuestionResult:
+    return QuestionResult(q.pattern_id, q.id, location, status, message, **fields)
 
 
 def _runs(sandbox: Sandbox, snippet: Snippet, stop: threading.Event) -> list[RunResult]:
@@ -205,9 +205,9 @@ def _judged(
         message += f"\n{capped}"
     return _result(
         snippet.question,
-        location=verdict.location,
-        status=verdict.status,
-        message=message,
+        verdict.location,
+        verdict.status,
+        message,
         expected=snippet.question.expected,
         actual=verdict.actual,
         outputs=verdict.outputs,

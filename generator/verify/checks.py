@@ -7,13 +7,14 @@ first failure wins, in the order of :data:`CHECKERS`.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from generator.errors import Location
 from generator.escape import visible
 from generator.model import LETTERS, Key, Question, Verify
 from generator.sandbox import RunResult
+from generator.typing import Checker, Status
 from generator.validate import regexes
 from generator.validate.regexes import MatchTimeout
 from generator.verify.normalize import last_line, normalize
@@ -27,7 +28,7 @@ DIFF_LINES = 40
 class Verdict:
     """A status with the message, position and outputs that explain it."""
 
-    status: str
+    status: Status
     message: str
     location: Location
     actual: str | None = None
@@ -60,9 +61,6 @@ class Observed:
     def key(self) -> Key:
         """The answer key the runs are judged against."""
         return self.snippet.key
-
-
-Checker = Callable[[Observed], Verdict | None]
 
 
 def matches(expected: str, actual: str, mode: str) -> bool:
