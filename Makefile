@@ -51,8 +51,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
+# Everything, slow tests included (a bare `pytest` skips them).
+PYTEST := $(VENV)/bin/pytest -n 2 -q -m ""
+
 pytest: $(STAMP) system-deps $(NODE_STAMP)
-	$(VENV)/bin/pytest -n 2 -q
+	$(PYTEST)
 
 test: lint typecheck pytest
 

@@ -40,6 +40,7 @@ from generator.model import LETTERS, Bank, Question
 from generator.render.views import shows_output
 from generator.validate import load_bank
 from tests.helpers import ROOT, SAMPLES, qbank
+from tests.sharing import reference_lock
 
 FORMATS = ("moodle", "gift", "qti")
 HOSTILE = SAMPLES / "export" / "hostile.yaml"
@@ -363,20 +364,22 @@ def test_hostile_text_reads_back_intact(fmt: str, tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def reference_exports(
-    tmp_path_factory: pytest.TempPathFactory, stand_in_keras_home: Path
+    tmp_path_factory: pytest.TempPathFactory, stand_in_keras_home: Path, reference_results: Path
 ) -> Iterator[dict[str, Path]]:
-    """The reference bank exported to each format, verified once (with stand-in weights)."""
+    """The reference bank exported to each format, verified once (with stand-in weights)
+    in the session's results cache, which test_verify's run of the same bank shares."""
     folder = tmp_path_factory.mktemp("reference-exports")
     with pytest.MonkeyPatch.context() as env:
-        env.setenv("QBANK_CACHE_DIR", str(folder / "cache"))
-        env.setenv("XDG_CACHE_HOME", str(folder / "user-cache"))
+        env.setenv("QBANK_CACHE_DIR", str(reference_results / "cache"))
+        env.setenv("XDG_CACHE_HOME", str(reference_results / "user-cache"))
         env.setenv("KERAS_HOME", str(stand_in_keras_home))
         env.setenv("NO_COLOR", "1")
         paths = {}
-        for fmt in FORMATS:
-            paths[fmt] = folder / f"reference-{fmt}"
-            run = qbank("export", ROOT / "bank", "--format", fmt, "--out", paths[fmt])
-            assert run.code == 0, run.out + run.err
+        with reference_lock(reference_results):
+            for fmt in FORMATS:
+                paths[fmt] = folder / f"reference-{fmt}"
+                run = qbank("export", ROOT / "bank", "--format", fmt, "--out", paths[fmt])
+                assert run.code == 0, run.out + run.err
         yield paths
 
 
