@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: build build-deps test lint typecheck pytest bench golden system-deps node-deps screenshots clean
+.PHONY: build build-deps test lint typecheck pytest coverage bench golden system-deps node-deps screenshots clean
 
 build: $(STAMP) build-deps
 	$(VENV)/bin/qbank build bank --out site
@@ -58,6 +58,14 @@ pytest: $(STAMP) system-deps $(NODE_STAMP)
 	$(PYTEST)
 
 test: lint typecheck pytest
+
+# The same run as `make pytest`, measured (qbank's subprocesses and forks too), then a
+# figure per stage folder. Code that runs only in the jail is measured by unit tests that
+# run it outside (tests/test_inside.py).
+coverage: $(STAMP) system-deps $(NODE_STAMP)
+	rm -rf .qbank-cache/coverage
+	$(PYTEST) --cov --cov-report=
+	$(PY) -m tools.stage_coverage
 
 bench: $(STAMP) system-deps
 	$(PY) -m bench
