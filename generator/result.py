@@ -41,8 +41,6 @@ class Environment:
     """Interpreter version, e.g. ``3.11.7``."""
     modules: tuple[tuple[str, str], ...] = ()
     """(distribution or module name, version) of the question's ``requires``."""
-    isolation: str = ""
-    """How runs were isolated, e.g. ``bwrap`` or ``rlimits+unshare``."""
 
     def describe(self) -> str:
         """A short human line: ``Python 3.11.7, TensorFlow 2.21.0``."""
@@ -80,7 +78,6 @@ class Outcome:
     results: list[QuestionResult] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     strict: bool = False
-    isolation: str = ""
     shard: tuple[int, int] | None = None
     """``--shard K/N`` of the run, so a merge can tell when a shard is missing."""
     limits: dict[str, Any] | None = None

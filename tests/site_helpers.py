@@ -97,7 +97,7 @@ def question(
 
 def small_results() -> dict[str, QuestionResult]:
     """A verified run for the MobileNet question, as ``verify`` would report it."""
-    env = Environment("3.11.7", (("tensorflow", "2.21.0"),), "bwrap")
+    env = Environment("3.11.7", (("tensorflow", "2.21.0"),))
     return {
         "mobilenet-output-shape": QuestionResult(
             "pretrained-models",

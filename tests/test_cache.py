@@ -34,7 +34,7 @@ FORGED_OUTPUT = "15\n"
 
 
 def _run(stdout: str = FORGED_OUTPUT) -> RunResult:
-    return RunResult(stdout, "", 0, None, 0.02, "bwrap")
+    return RunResult(stdout, "", 0, None, 0.02)
 
 
 def _verify(tmp_path: Path, bank: Path) -> tuple[int, dict[str, Any], str]:
@@ -207,7 +207,7 @@ def test_parallel_runs_agree_on_one_key(tmp_path: Path) -> None:
 def test_every_run_field_is_checked_against_its_type() -> None:
     """Derived from RunResult's fields: a field added there is checked too, or (if its type
     is not one the check knows) every entry is refused, never trusted unchecked."""
-    runs = [_run(), RunResult("", "Traceback", None, "timeout", 2.5, "rlimits+unshare")]
+    runs = [_run(), RunResult("", "Traceback", None, "timeout", 2.5, "no server")]
     assert decode_runs(encode_runs(runs)) == runs
     for name, value in asdict(_run()).items():
         wrongs: tuple[object, ...] = (True, [], {}, 1.5 if not isinstance(value, float) else 1)

@@ -132,6 +132,16 @@ def test_reports_qbank_writes_still_merge(tmp_path: Path, good: dict[str, Any]) 
     assert json.loads((tmp_path / "twice.json").read_text())["command"] == "validate"
 
 
+@pytest.mark.parametrize("isolation", ["bwrap", "rlimits+unshare", ""])
+def test_a_report_of_an_older_qbank_is_refused_with_what_to_do(
+    tmp_path: Path, good: dict[str, Any], isolation: str
+) -> None:
+    """Reports once named how their runs were isolated (`environment.isolation`), once
+    also a weaker `rlimits+unshare`; such a report is refused, never merged without it."""
+    text = _spoiled(good, ("environment", "isolation"), isolation)
+    _refused(tmp_path, text, "written by an older qbank", "verify its shard again")
+
+
 def test_a_broken_file_with_a_huge_id_still_merges(tmp_path: Path) -> None:
     """A question id of a file that does not validate may be anything; the report caps it,
     so the merge reads back what validate wrote and fails on the content (exit 1)."""

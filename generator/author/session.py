@@ -110,7 +110,7 @@ class Session:
         ran = verify.stage(checked.bank, checked.outcome, runnable, self.options)
         if ran.interrupted:
             raise KeyboardInterrupt  # Ctrl-C stopped the snippets: it stops the server too
-        kept = verify.Verified(list(known.values()), ran.verified.isolation, ran.verified.limits)
+        kept = verify.Verified(list(known.values()), ran.verified.limits)
         outcome = verify.apply(ran.outcome, kept, [])
         by_id = {q.id: q for q in runnable}
         fresh = {r.question: (by_id[r.question], r) for r in ran.verified.results}

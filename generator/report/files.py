@@ -38,7 +38,7 @@ def _id(text: str) -> str:
 def _environment(env: Environment | None) -> dict[str, Any] | None:
     if env is None:
         return None
-    return {"python": env.python, "modules": dict(env.modules), "isolation": env.isolation}
+    return {"python": env.python, "modules": dict(env.modules)}
 
 
 def _record(r: QuestionResult) -> dict[str, Any]:
@@ -84,7 +84,6 @@ def to_json(outcome: Outcome) -> dict[str, Any]:
         "environment": {
             "python": platform.python_version(),
             "platform": platform.platform(),
-            "isolation": outcome.isolation,
             **({"limits": outcome.limits} if outcome.limits else {}),
         },
         "summary": outcome.summary(),

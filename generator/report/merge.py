@@ -22,7 +22,6 @@ def _result_from(record: dict[str, Any]) -> QuestionResult:
         Environment(
             python=env["python"],
             modules=tuple(sorted(env.get("modules", {}).items())),
-            isolation=env.get("isolation", ""),
         )
         if env
         else None
@@ -63,7 +62,6 @@ def merge(paths: Sequence[Path]) -> Outcome:
     results: dict[tuple[str, str], QuestionResult] = {}
     diagnostics: dict[tuple[str, int, int, str], Diagnostic] = {}
     strict = False
-    isolations: set[str] = set()
     commands: set[str] = set()
     shards: list[tuple[int, int] | None] = []
     for path in paths:
@@ -71,7 +69,6 @@ def merge(paths: Sequence[Path]) -> Outcome:
         shards.append(_shard(data, path))
         commands.update(data["command"].split("+"))  # a merged report merged again
         strict = strict or bool(data.get("strict"))
-        isolations.update(data["environment"]["isolation"].split(", "))
         for record in data["results"]:
             result = _result_from(record)
             results[(result.pattern, result.question)] = result
@@ -84,7 +81,6 @@ def merge(paths: Sequence[Path]) -> Outcome:
         results=list(results.values()),
         diagnostics=list(diagnostics.values()),
         strict=strict,
-        isolation=", ".join(sorted(i for i in isolations if i)),
     )
 
 

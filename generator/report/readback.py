@@ -70,6 +70,11 @@ def read_report(path: Path) -> dict[str, Any]:
     except (ValueError, RecursionError) as exc:
         raise ToolError(f"report {where} is not JSON qbank can read: {exc}") from None
     error = next(iter(_validator().iter_errors(value)), None)
+    if error is not None and _older(value):
+        raise ToolError(
+            f"report {where} was written by an older qbank: it has `environment.isolation`, "
+            "which reports no longer hold; verify its shard again with this qbank"
+        )
     if error is not None:
         error = best_match([error])  # inside a oneOf: the alternative that nearly fit
         raise ToolError(
@@ -87,6 +92,14 @@ def _validator() -> Draft202012Validator:
     except (OSError, ValueError) as exc:
         raise ToolError(f"cannot read the JSON Schema {SCHEMA}: {exc}") from exc
     return Draft202012Validator(schema)
+
+
+def _older(value: object) -> bool:
+    """Whether ``value`` (which breaks the schema) is a report of an older qbank. Those
+    named the isolation of their runs, once a weaker ``rlimits+unshare``; a merged report
+    would no longer say so, so such a report is refused with what to do, not read."""
+    env = value.get("environment") if isinstance(value, dict) else None
+    return isinstance(env, dict) and "isolation" in env
 
 
 def _no_constant(name: str) -> None:

@@ -1,9 +1,10 @@
 """Run one snippet in isolation with limits and say how it went: a :class:`RunResult`.
 
-A snippet that crashes, loops or floods its output is a normal result;
-:class:`SandboxError` means no isolation could be set up. The jail is in
-:mod:`.jail`, the warm servers in :mod:`.warm`, and the code that runs inside
-(per-run isolation, the executor) in :mod:`.inside`.
+There is one isolation, a bubblewrap jail, and no fallback: a snippet that crashes,
+loops or floods its output is a normal result; :class:`SandboxError` means the jail
+cannot be set up here, and nothing runs. The jail is in :mod:`.jail`, the warm
+servers in :mod:`.warm`, and the code that runs inside (per-run namespaces, the
+executor) in :mod:`.inside`.
 """
 
 from __future__ import annotations
@@ -23,10 +24,7 @@ from generator.sandbox.capture import classify, shell_code
 from generator.sandbox.inside import protocol
 from generator.sandbox.warm import ServerDied, Spawner, WarmPool, WarmServer
 
-__all__ = ["ISOLATION", "Limits", "RunResult", "Sandbox", "detect_isolation"]
-
-#: The only isolation qbank uses (the report's ``environment.isolation``).
-ISOLATION = "bwrap"
+__all__ = ["Limits", "RunResult", "Sandbox", "require_jail"]
 
 
 @dataclass(frozen=True)
@@ -59,19 +57,16 @@ class RunResult:
     killed: str | None
     """None, ``timeout``, ``memory``, ``output`` or ``signal:<NAME>``."""
     duration_s: float
-    isolation: str
-    """``bwrap``."""
     sandbox_error: str | None = None
     """Why the run could not be carried out (its isolation failed, or the server that
     imports its modules died first); such a run is reported crashed, never cached."""
 
 
-def detect_isolation() -> str:
-    """``bwrap``, or SandboxError saying why snippets cannot be isolated here."""
+def require_jail() -> None:
+    """Raise SandboxError saying why, when snippets cannot be jailed here."""
     why = jail.works()
     if why is not None:
         raise SandboxError(why)
-    return ISOLATION
 
 
 def _key(source: str, filename: str) -> str:
@@ -87,7 +82,7 @@ class Sandbox:
         ``python`` is the interpreter itself (a venv's ``bin/python``), never run
         on the host. ``keras_models`` is shown read-only at ``$KERAS_HOME/models``.
         """
-        detect_isolation()
+        require_jail()
         models = keras_models.resolve() if keras_models is not None else None
         self._jail = jail.Jail.create(python, models)
         self._keep = max(2, jobs)
@@ -100,11 +95,6 @@ class Sandbox:
             self.close()
             detail = check.sandbox_error or check.stderr[-2000:]
             raise SandboxError(f"the sandbox does not run {python}: {detail}")
-
-    @property
-    def isolation(self) -> str:
-        """``bwrap``."""
-        return ISOLATION
 
     @property
     def confined(self) -> bool:
@@ -140,7 +130,7 @@ class Sandbox:
         except ServerDied as exc:
             names = ", ".join(preload) or "nothing"
             why = f"the server that imports {names} {exc.reason}"
-            return RunResult("", exc.log, exc.code, None, 0.0, ISOLATION, why)
+            return RunResult("", exc.log, exc.code, None, 0.0, why)
         code = _exit_code(status)
         stderr = got.stderr.decode("utf-8", errors="replace")
         setup_failed = code == protocol.SETUP_FAILED and stderr.startswith(protocol.SETUP_MARK)
@@ -153,7 +143,6 @@ class Sandbox:
             returncode=returncode,
             killed=killed,
             duration_s=time.monotonic() - start,
-            isolation=ISOLATION,
             sandbox_error=stderr.strip()[len(protocol.SETUP_MARK) :] if setup_failed else None,
         )
 

@@ -90,7 +90,7 @@ def pump(
 def kill_tree(pid: int, *, grace: float = 10.0) -> None:
     """SIGKILL a launcher and its namespace init, returning once the namespace is gone.
 
-    The launcher (bwrap or unshare) is stopped first so it cannot fork while its
+    The launcher (bwrap) is stopped first so it cannot fork while its
     children are read; the init's pidfd turns readable only after the kernel has
     killed and reaped every process of its pid namespace.
     """

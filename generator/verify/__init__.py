@@ -14,7 +14,7 @@ from generator.model import Bank, Question
 from generator.options import Options
 from generator.report.progress import Progress
 from generator.result import Environment, Outcome, QuestionResult
-from generator.sandbox import ISOLATION, Limits, RunResult, Sandbox, cgroup
+from generator.sandbox import Limits, RunResult, Sandbox, cgroup
 from generator.typing import Status
 from generator.verify import cache as results_cache
 from generator.verify import checks, resources
@@ -56,10 +56,9 @@ def stage(bank: Bank, outcome: Outcome, questions: list[Question], options: Opti
 
 @dataclass
 class Verified:
-    """Results of the executed questions, the isolation used and the limits in force."""
+    """Results of the executed questions and the limits in force."""
 
     results: list[QuestionResult]
-    isolation: str
     limits: dict[str, Any] | None = None
     interrupted: bool = False
     """Ctrl-C stopped the run: ``results`` holds only the questions that finished."""
@@ -83,7 +82,7 @@ def verify_questions(bank: Bank, questions: list[Question], options: Options) ->
     """
     executed = [s for s in map(Snippet.of, questions) if s is not None]
     if not executed:
-        return Verified([], "")
+        return Verified([])
     caps = Caps(options.max_timeout, options.max_memory)
     python = options.python
     keras = resources.keras_models()
@@ -107,7 +106,7 @@ def verify_questions(bank: Bank, questions: list[Question], options: Options) ->
             box = box or sandbox()
             interrupted = _run_all(box, pending, options.jobs, store, results)
     done = [results[s.question.id] for s in executed if s.question.id in results]
-    return Verified(done, ISOLATION, caps.report(cgroup.available()), interrupted)
+    return Verified(done, caps.report(cgroup.available()), interrupted)
 
 
 def _from_cache(
@@ -124,7 +123,7 @@ def _from_cache(
     for asked in executed:
         snippet, capped = caps.apply(asked)
         q = snippet.question
-        env = environment(snippet, runtime, ISOLATION)
+        env = environment(snippet, runtime)
         why = missing(snippet, runtime)
         if why is not None:
             results[q.id] = _result(
@@ -155,7 +154,7 @@ def apply(outcome: Outcome, verified: Verified, ran: list[Question]) -> Outcome:
         for r in outcome.results
         if (r.pattern, r.question) not in unfinished
     ]
-    return replace(outcome, results=merged, isolation=verified.isolation, limits=verified.limits)
+    return replace(outcome, results=merged, limits=verified.limits)
 
 
 def not_verified(verified: Verified, ran: list[Question]) -> int:

@@ -72,10 +72,10 @@ def probe(sandbox: Sandbox, python: str, modules: set[str]) -> Runtime:
     return Runtime(python, version, found)
 
 
-def environment(snippet: Snippet, runtime: Runtime, isolation: str) -> Environment:
+def environment(snippet: Snippet, runtime: Runtime) -> Environment:
     """What verified ``snippet``: the interpreter's version and its required modules'."""
     modules = tuple((name, runtime.modules.get(name) or "") for name in snippet.verify.requires)
-    return Environment(runtime.version, modules, isolation)
+    return Environment(runtime.version, modules)
 
 
 def missing(snippet: Snippet, runtime: Runtime) -> str | None:
