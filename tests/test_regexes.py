@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from generator.validate import regexes
+from generator import regexes
 
 ORDINARY = [
     (r"\(1, \d+\)", "(1, 1000)"),

@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from generator import regexes
 from generator.errors import Diagnostic, Location
 from generator.markup.visible import shows_nothing
 from generator.model import LETTERS, Pattern, Question, QuestionRef
 from generator.typing import BankRule, Rule
-from generator.validate import regexes
 from generator.validate.document import Document, NodePath
 from generator.validate.letters import no_answer_letters
 

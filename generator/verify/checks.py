@@ -10,13 +10,13 @@ import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from generator import regexes
 from generator.errors import Location
 from generator.escape import visible
 from generator.model import LETTERS, Key, Question, Verify
+from generator.regexes import MatchTimeout
 from generator.sandbox import RunResult
 from generator.typing import Checker, Status
-from generator.validate import regexes
-from generator.validate.regexes import MatchTimeout
 from generator.verify.normalize import last_line, normalize
 from generator.verify.snippet import Snippet
 
