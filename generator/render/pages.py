@@ -6,13 +6,14 @@ the first page a learner opens stays light whatever the size of the bank.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from markupsafe import Markup
 
-from generator.model import Pattern, Question
+from generator.model import Bank, Pattern, Question
 from generator.render.text import TextRenderer
 from generator.render.views import band_counts, choice_keys, draw_test
 
@@ -36,6 +37,18 @@ class Site:
     title: str
     slug: str
     description: Markup
+    identity: str
+    """What the learner's browser keeps this site's progress under (:func:`site_identity`)."""
+
+
+def site_identity(bank: Bank) -> str:
+    """A hash of the bank's title and pattern ids: every page opened from ``file://``
+    shares one browser storage, and two sites with the same title must not share
+    progress. A rebuild of the same bank gives the same identity; one that adds, removes
+    or renames a pattern gives another, and the site's script then carries the progress
+    kept under the old one over (see ``static/store.js``)."""
+    text = "\n".join([bank.settings.title, *sorted(p.id for p in bank.patterns)])
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from pathlib import Path
 from generator.identity import code_id
 from generator.model import Bank
 from generator.render import reuse
-from generator.render.pages import PatternPage, Site, pattern_page, slugify
+from generator.render.pages import PatternPage, Site, pattern_page, site_identity, slugify
 from generator.render.text import TextRenderer
 from generator.render.theme import files as theme_files
 from generator.render.views import verified_note
@@ -65,6 +65,7 @@ def plan_site(
         bank.settings.title,
         slugify(bank.settings.title),
         TextRenderer(0).block(bank.settings.description),
+        site_identity(bank),
     )
     # Relative image paths are checked against the depth of the page showing them.
     texts = TextRenderer(PATTERN_DEPTH)
