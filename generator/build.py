@@ -11,6 +11,7 @@ from generator.render import theme
 from generator.render.publish import check_output_folder, publish, unwritable
 from generator.render.reuse import Shelf
 from generator.result import Outcome
+from generator.typing import Progress
 
 
 @dataclass(frozen=True)
@@ -25,14 +26,17 @@ class Built:
     """Executed questions that Ctrl-C left without a verdict."""
 
 
-def build(options: Options, out: Path, theme_option: Path | None) -> Built:
-    """Validate, verify and render the bank; the site is swapped in only if all holds."""
+def build(
+    options: Options, out: Path, theme_option: Path | None, progress: Progress | None = None
+) -> Built:
+    """Validate, verify and render the bank; the site is swapped in only if all holds.
+    ``progress`` is told how verify's runs get on."""
     checked = validate.check(options, "build")  # load → validate: no code runs
     folder = theme.chosen(theme_option, checked.bank)  # refused before anything runs...
     check_output_folder(out, checked.bank.root)  # ...or anything is written
     if checked.outcome.failed():
         return Built(checked.outcome, written=False)
-    done = verify.stage(checked.bank, checked.outcome, checked.questions, options)
+    done = verify.stage(checked.bank, checked.outcome, checked.questions, options, progress)
     outcome = done.outcome
     if done.interrupted or outcome.failed():
         return Built(outcome, False, done.interrupted, done.not_verified)

@@ -40,6 +40,11 @@ def _finish(outcome: Outcome, args: argparse.Namespace) -> int:
     return code
 
 
+def _progress() -> report.ProgressDisplay:
+    """What shows verify's progress on stderr while snippets run (verify draws nothing)."""
+    return report.ProgressDisplay()
+
+
 def _interrupted(left: int) -> int:
     print(f"qbank: interrupted; {left} questions not verified", file=sys.stderr)
     return INTERRUPTED
@@ -56,7 +61,7 @@ def verify_command(args: argparse.Namespace) -> int:
         return accept_command(args)
     options = Options.from_args(args)
     checked = validate.check(options, "verify")
-    done = verify.stage(checked.bank, checked.outcome, checked.runnable(), options)
+    done = verify.stage(checked.bank, checked.outcome, checked.runnable(), options, _progress())
     code = _finish(done.outcome, args)
     return _interrupted(done.not_verified) if done.interrupted else code
 
@@ -69,7 +74,7 @@ def accept_command(args: argparse.Namespace) -> int:
     options = replace(Options.from_args(args), only=named or tuple(args.only))
     checked = validate.check(options, "verify")
     runnable = checked.runnable()
-    done = verify.stage(checked.bank, checked.outcome, runnable, options)
+    done = verify.stage(checked.bank, checked.outcome, runnable, options, _progress())
     outcome = done.outcome
     code = _finish(outcome, args)
     if done.interrupted:
@@ -98,7 +103,7 @@ def build_command(args: argparse.Namespace) -> int:
         raise ConfigError(
             "build renders the whole bank; --only and --shard are for validate and verify"
         )
-    built = build_site(Options.from_args(args), args.out, args.theme)
+    built = build_site(Options.from_args(args), args.out, args.theme, _progress())
     code = _finish(built.outcome, args)
     shown = escape(str(args.out))
     if built.written:
@@ -119,7 +124,7 @@ def export_command(args: argparse.Namespace) -> int:
     bank = checked.bank
     out = args.out or lms.default_out(bank, args.export_format)
     lms.check_out(out, bank.root)
-    done = verify.stage(bank, checked.outcome, checked.runnable(), options)
+    done = verify.stage(bank, checked.outcome, checked.runnable(), options, _progress())
     outcome = done.outcome
     if done.interrupted:
         _finish(outcome, args)

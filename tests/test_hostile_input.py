@@ -152,14 +152,13 @@ def test_escape_sequences_and_newlines_in_file_names_are_shown_escaped(tmp_path:
 
 def test_progress_lines_escape_ids(capsys: pytest.CaptureFixture[str]) -> None:
     from generator.errors import Location
-    from generator.report.progress import Progress
+    from generator.report.progress import ProgressDisplay
     from generator.result import QuestionResult
 
-    with Progress(1) as progress:
-        progress.live = False
-        progress.advance(
-            QuestionResult("p\x1b[2J", "q\nforged.yaml:1:1: ok", Location("f", 1, 1), "ok")
-        )
+    progress = ProgressDisplay()
+    progress.live = False
+    progress(0, 1, None)
+    progress(1, 1, QuestionResult("p\x1b[2J", "q\nforged.yaml:1:1: ok", Location("f", 1, 1), "ok"))
     err = capsys.readouterr().err
     assert "\x1b" not in err and len(err.splitlines()) == 1
     assert "p\\x1b[2J/q\\nforged.yaml:1:1: ok" in err

@@ -33,6 +33,39 @@ def test_verified_sample_is_ok(tmp_path: Path) -> None:
     assert numpy["modules"]["numpy"] and numpy["python"].startswith("3.")
 
 
+def test_verify_tells_progress_and_the_command_line_shows_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """verify draws nothing itself: it tells the ``progress`` it is given (none by
+    default) how its runs get on, and the command line shows a line per finished
+    question on stderr when it is not a terminal."""
+    from generator import validate, verify
+    from generator.options import Options
+    from generator.result import QuestionResult
+
+    run = qbank("verify", sample("verified-ok.yaml"), "--no-cache")
+    shown = [line for line in run.err.splitlines() if line.startswith("[")]
+    assert [line.split()[:2] for line in shown] == [[f"[{n}/5]", "ok"] for n in range(1, 6)]
+    options = Options(bank=sample("verified-ok.yaml"), no_cache=True)
+    checked = validate.check(options, "verify")
+    told: list[tuple[int, int, QuestionResult | None]] = []
+    verify.stage(
+        checked.bank,
+        checked.outcome,
+        checked.runnable(),
+        options,
+        lambda done, total, result: told.append((done, total, result)),
+    )
+    assert told[0] == (0, 5, None)
+    assert [(done, total) for done, total, _ in told] == [(n, 5) for n in range(6)]
+    assert {r.question for _, _, r in told[1:] if r} == {
+        "ok-sum", "ok-numpy-shape", "ok-with-setup", "ok-regex", "ok-expected-error"
+    }  # fmt: skip
+    capsys.readouterr()
+    verify.stage(checked.bank, checked.outcome, checked.runnable(), options)
+    assert "[1/5]" not in capsys.readouterr().err
+
+
 # (sample, question, status, line, words in the message)
 CASES = [
     (

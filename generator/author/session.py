@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from generator import render, validate, verify
+from generator import render, report, validate, verify
 from generator.errors import ToolError
 from generator.escape import escape, escape_lines
 from generator.model import Bank, Question
@@ -107,7 +107,9 @@ class Session:
         print(f"verifying {len(waiting)} question(s)…", flush=True)
         # Only what changed runs; what was verified as it is now keeps its verdict.
         runnable = [q for q in checked.runnable() if q.id not in known]
-        ran = verify.stage(checked.bank, checked.outcome, runnable, self.options)
+        ran = verify.stage(
+            checked.bank, checked.outcome, runnable, self.options, report.ProgressDisplay()
+        )
         if ran.interrupted:
             raise KeyboardInterrupt  # Ctrl-C stopped the snippets: it stops the server too
         kept = verify.Verified(list(known.values()), ran.verified.limits)

@@ -1,5 +1,5 @@
 """What a run tells people and machines: terminal lines, JSON report, JUnit XML, GitHub
-annotations, and the merge of shard reports.
+annotations, the merge of shard reports, and verify's progress while snippets run.
 
 Everything here reads one :class:`~generator.result.Outcome` (per-question results
 and diagnostics) and knows no stage of the pipeline.
@@ -14,10 +14,12 @@ from typing import TextIO
 from generator.report.files import to_json, write_json, write_junit
 from generator.report.github import print_github
 from generator.report.merge import merge
+from generator.report.progress import ProgressDisplay
 from generator.report.terminal import print_text, summary_line
 from generator.result import Outcome
 
 __all__ = [
+    "ProgressDisplay",
     "emit",
     "merge",
     "print_github",

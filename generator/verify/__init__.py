@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from typing import Any
 
 from generator.errors import Location
 from generator.model import Bank, Question
 from generator.options import Options
-from generator.report.progress import Progress
 from generator.result import Environment, Outcome, QuestionResult
 from generator.sandbox import Limits, RunResult, Sandbox, cgroup
-from generator.typing import Status
+from generator.typing import Progress, Status
 from generator.verify import cache as results_cache
 from generator.verify import checks, resources
 from generator.verify.limits import Caps
@@ -45,10 +44,17 @@ class Stage:
     """Executed questions that Ctrl-C left without a verdict."""
 
 
-def stage(bank: Bank, outcome: Outcome, questions: list[Question], options: Options) -> Stage:
+def stage(
+    bank: Bank,
+    outcome: Outcome,
+    questions: list[Question],
+    options: Options,
+    progress: Progress | None = None,
+) -> Stage:
     """The verify stage as every command takes it: run and judge ``questions`` (or take
-    their cached runs), and merge their results into ``outcome``."""
-    verified = verify_questions(bank, questions, options)
+    their cached runs), and merge their results into ``outcome``. ``progress`` is told
+    how the runs get on (the command line shows it; by default nothing is told)."""
+    verified = verify_questions(bank, questions, options, progress)
     merged = apply(outcome, verified, questions)
     left = not_verified(verified, questions)
     return Stage(merged, verified, verified.interrupted, left)
@@ -74,8 +80,11 @@ class _Pending:
     capped: str
 
 
-def verify_questions(bank: Bank, questions: list[Question], options: Options) -> Verified:
-    """Run every executed question (or reuse its cached runs) and judge it.
+def verify_questions(
+    bank: Bank, questions: list[Question], options: Options, progress: Progress | None = None
+) -> Verified:
+    """Run every executed question (or reuse its cached runs) and judge it, telling
+    ``progress`` of the runs (cached results are not runs).
 
     The sandbox starts only when something must run: the interpreter's probe is
     remembered until its installed packages change, and cached runs need no sandbox.
@@ -104,7 +113,7 @@ def verify_questions(bank: Bank, questions: list[Question], options: Options) ->
         interrupted = False
         if pending:
             box = box or sandbox()
-            interrupted = _run_all(box, pending, options.jobs, store, results)
+            interrupted = _run_all(box, pending, options.jobs, store, results, progress)
     done = [results[s.question.id] for s in executed if s.question.id in results]
     return Verified(done, caps.report(cgroup.available()), interrupted)
 
@@ -223,6 +232,7 @@ def _run_all(
     jobs: int,
     store: results_cache.Cache | None,
     results: dict[str, QuestionResult],
+    progress: Progress | None,
 ) -> bool:
     """Run the pending snippets in ``jobs`` threads; True when Ctrl-C stopped them."""
     # Slow starters first: their warm servers import while the quick questions run.
@@ -230,16 +240,8 @@ def _run_all(
     stop = threading.Event()
     pool = ThreadPoolExecutor(max_workers=jobs)
     try:
-        with Progress(len(pending)) as progress:
-            futures = {pool.submit(_runs, sandbox, p.snippet, stop): p for p in pending}
-            for future in as_completed(futures):
-                p = futures.pop(future)  # drop each question's runs once judged
-                runs = future.result()
-                result = _judged(p.snippet, runs, p.env, cached=False, capped=p.capped)
-                results[p.snippet.question.id] = result
-                progress.advance(result)
-                if store and p.digest and _cacheable(runs):
-                    store.put(p.digest, runs)
+        futures = {pool.submit(_runs, sandbox, p.snippet, stop): p for p in pending}
+        _collect(futures, store, results, progress or _untold)
     except KeyboardInterrupt:
         # Stop within a second or two: no new runs, every running snippet killed now.
         stop.set()
@@ -249,6 +251,34 @@ def _run_all(
         return True
     pool.shutdown(wait=True)
     return False
+
+
+def _collect(
+    futures: dict[Future[list[RunResult]], _Pending],
+    store: results_cache.Cache | None,
+    results: dict[str, QuestionResult],
+    progress: Progress,
+) -> None:
+    """Judge each snippet's runs as they finish (and cache them), telling ``progress``."""
+    done, total = 0, len(futures)
+    progress(done, total, None)
+    try:
+        for future in as_completed(futures):
+            p = futures.pop(future)  # drop each question's runs once judged
+            runs = future.result()
+            result = _judged(p.snippet, runs, p.env, cached=False, capped=p.capped)
+            results[p.snippet.question.id] = result
+            done += 1
+            progress(done, total, result)
+            if store and p.digest and _cacheable(runs):
+                store.put(p.digest, runs)
+    finally:
+        if done < total:
+            progress(done, done, None)  # stopped early (Ctrl-C): no more news
+
+
+def _untold(done: int, total: int, result: QuestionResult | None) -> None:
+    """The progress of a verify nobody watches."""
 
 
 def _cacheable(runs: list[RunResult]) -> bool:
