@@ -3,13 +3,14 @@
 The server holds CAP_SYS_ADMIN in the jail's user namespace and nothing else.
 A forked child calls :func:`enter`, which returns in the snippet's process:
 
-* new mount, IPC and pid namespaces: a fresh tmpfs on /tmp (work, home, Keras
-  home) and on /dev/shm, sized; its own /proc; SysV IPC of its own; nothing a
-  previous run left can be seen. The network and UTS namespaces are the jail's
-  own (no network, only ``lo``): the run has no capability in them, so it can
-  change nothing there, and its sockets end with its processes. A namespace of
-  each per run would cost about 1 ms more and keep nothing more apart
-  (``bench/RESULTS.md``);
+* a pid namespace of its own, whose init (pid 1) is the server's child
+  (:func:`fork_into_own_pid_namespace`); new mount and IPC namespaces: a fresh
+  tmpfs on /tmp (work, home, Keras home) and on /dev/shm, sized; its own /proc;
+  SysV IPC of its own; nothing a previous run left can be seen. The network and
+  UTS namespaces are the jail's own (no network, only ``lo``): the run has no
+  capability in them, so it can change nothing there, and its sockets end with
+  its processes. A namespace of each per run would cost about 1 ms more and
+  keep nothing more apart (``bench/RESULTS.md``);
 * the snippet is pid 2 under a reaper that is pid 1: when the reaper ends, the
   kernel ends every process of the run;
 * the snippet then enters a user namespace of its own (its own keyrings, its own
@@ -23,6 +24,7 @@ a line of the snippet runs.
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
 import resource
 from collections.abc import Sequence
@@ -38,6 +40,7 @@ _libc = ctypes.CDLL(None, use_errno=True)
 _libc.mount.argtypes = [ctypes.c_char_p] * 3 + [ctypes.c_ulong, ctypes.c_char_p]
 _libc.prctl.argtypes = [ctypes.c_int] + [ctypes.c_ulong] * 4
 _libc.unshare.argtypes = [ctypes.c_int]
+_libc.setns.argtypes = [ctypes.c_int, ctypes.c_int]
 
 
 def _check(result: int, what: str) -> None:
@@ -140,14 +143,6 @@ def _reap_as_init(child: int) -> None:
             os._exit(code if code >= 0 else 128 - code)
 
 
-def _wait_and_exit(child: int) -> None:
-    """Wait for ``child`` and exit with its exit code."""
-    _let_go_of_output()
-    _, status = os.waitpid(child, 0)
-    code = os.waitstatus_to_exitcode(status)
-    os._exit(code if code >= 0 else 128 - code)
-
-
 def _write(path: str, text: str) -> None:
     """Write a /proc file in one call (no Python file object: this runs for every run)."""
     fd = os.open(path, os.O_WRONLY)
@@ -194,19 +189,52 @@ def limit(cpu_s: int, as_bytes: int, file_bytes: int, processes: int) -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
+def fork_into_own_pid_namespace() -> int:
+    """``os.fork()``, the child being pid 1 of a new pid namespace (in the server).
+
+    The server asks for a new namespace for its next child, forks, and sets its own back
+    as the one for later children, so each run's init is the server's own child: one
+    fork and one process fewer per run than an init forked by an intermediate child.
+    """
+    _check(_libc.unshare(_NEWPID), "unshare(pid)")
+    child = os.fork()
+    if child:
+        _check(_libc.setns(_own_pid_namespace(), _NEWPID), "setns(pid)")
+    return child
+
+
+def serve_from_own_pid_namespace() -> None:
+    """Once, as the server starts: go on in a child that is pid 1 of a pid namespace of
+    the server's own user namespace, so it may set that namespace back after each run's
+    fork (:func:`fork_into_own_pid_namespace`; bubblewrap's may belong to a user namespace
+    above, as for a user who is not root). This process only waits for it and ends as
+    it ends."""
+    _check(_libc.unshare(_NEWPID), "unshare(pid)")
+    server = os.fork()
+    if server:
+        os.closerange(3, 1 << 20)  # the socket to the host is the server's alone
+        _, status = os.waitpid(server, 0)
+        code = os.waitstatus_to_exitcode(status)
+        os._exit(code if code >= 0 else 128 - code)
+
+
+@functools.cache
+def _own_pid_namespace() -> int:
+    """An fd of the server's own pid namespace (opened once; its children close it)."""
+    return os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
+
+
 def enter(request: dict[str, object], keep: Sequence[str], models: bool) -> None:
-    """In a fresh child of the server: isolate the run; returns in the snippet's process."""
+    """In the run's init (pid 1 of its pid namespace, forked by the server): isolate the
+    run; returns in the snippet's process."""
 
     def number(key: str) -> int:
         return int(str(request[key]))
 
     try:
         os.setsid()
-        _check(_libc.unshare(_NEWNS | _NEWIPC | _NEWPID), "unshare")
+        _check(_libc.unshare(_NEWNS | _NEWIPC), "unshare")
         _own_files(number("tmp_bytes"), number("shm_bytes"), keep, models)
-        init = os.fork()
-        if init:
-            _wait_and_exit(init)
         _mount("proc", "/proc", "proc", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC)
         snippet = os.fork()
         if snippet:

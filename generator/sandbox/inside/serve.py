@@ -91,6 +91,7 @@ def serve(sock_fd: int, spec_json: str, machinery: frozenset[str]) -> None:
     """
     isolate.not_dumpable()
     isolate.private_mounts()
+    isolate.serve_from_own_pid_namespace()
     sock = socket.socket(fileno=sock_fd)
     spec = json.loads(spec_json)
     keep = _strings(spec.get("keep"))
@@ -111,7 +112,16 @@ def serve(sock_fd: int, spec_json: str, machinery: frozenset[str]) -> None:
         if got is None:
             return
         request, fds = got
-        child = os.fork()
+        try:
+            child = isolate.fork_into_own_pid_namespace()
+        except OSError as exc:  # the run cannot be isolated: it never runs
+            os.write(fds[1], f"{protocol.SETUP_MARK}cannot isolate the run: {exc}\n".encode())
+            for fd in fds:
+                os.close(fd)
+            sock.sendall(json.dumps({"status": protocol.SETUP_FAILED << 8}).encode() + b"\n")
+            if not sock.recv(1):
+                return
+            continue
         if child == 0:
             sock.close()
             _child(request, fds, keep, models, machinery)
