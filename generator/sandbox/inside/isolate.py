@@ -27,6 +27,7 @@ import ctypes
 import functools
 import os
 import resource
+import signal
 from collections.abc import Sequence
 
 from . import protocol
@@ -198,8 +199,11 @@ def fork_into_own_pid_namespace() -> int:
     """
     _check(_libc.unshare(_NEWPID), "unshare(pid)")
     child = os.fork()
-    if child:
-        _check(_libc.setns(_own_pid_namespace(), _NEWPID), "setns(pid)")
+    if child and _libc.setns(_own_pid_namespace(), _NEWPID) != 0:
+        err = ctypes.get_errno()
+        os.kill(child, signal.SIGKILL)  # its run is reported as not isolated: it never runs
+        os.waitpid(child, 0)
+        raise OSError(err, f"setns(pid): {os.strerror(err)}")
     return child
 
 
