@@ -7,7 +7,9 @@ The golden site and the screenshots are built by tools/site.py (`make golden`,
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from generator.errors import Location
 from generator.model import Bank, Choice, Pattern, Question, Settings, Solution, Step
@@ -16,11 +18,51 @@ from generator.result import Environment, QuestionResult
 from generator.validate import load_bank
 from tools.site import CHROMIUM, CHROMIUM_ARGS, GOLDEN, GOLDEN_BANK, ROOT, build_small_site
 
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page, Route
+
 __all__ = ["CHROMIUM", "CHROMIUM_ARGS", "GOLDEN", "GOLDEN_BANK", "ROOT", "build_small_site"]
 
 #: Installed by `npm ci --no-audit --no-fund` (package.json at the repo root).
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 CV_FILE = "tests/samples/golden-bank/computer-vision/pretrained-models.yaml"
+
+
+def launched_browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless, driven by Playwright (the browser tests' ``browser``)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        yield p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+
+
+def guarded_page(browser: Browser) -> Iterator[Page]:
+    """A tab in a fresh context (its own localStorage) at 1280 px that fails any request
+    leaving the site; at the end, asserts none was attempted and no script failed (the
+    browser tests' ``page``)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    outside: list[str] = []
+
+    def guard(route: Route) -> None:
+        if route.request.url.startswith("file://"):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", guard)
+    tab = context.new_page()
+    tab.on(
+        "request",
+        lambda r: None if r.url.startswith(("file://", "data:")) else outside.append(r.url),
+    )
+    errors: list[str] = []
+    tab.on("pageerror", lambda e: errors.append(str(e)))
+    tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    yield tab
+    context.close()
+    assert outside == [], f"requests left the site: {outside}"
+    assert errors == [], f"errors in the page: {errors}"
 
 
 def small_bank() -> Bank:

@@ -98,6 +98,7 @@
     }
 
     function finish(q, s, focusFeedback) {
+      if (s.done) s.at = Date.now();
       save(q, s);
       if (s.done) noteAnswer(q, pattern, chosen(s), "challenge");
       render(q);

@@ -21,7 +21,7 @@
           return qb.record(q);
         },
         save: function (key) {
-          store.questions.set(q.id, { pattern: pattern, choice: key, done: true });
+          store.questions.set(q.id, { pattern: pattern, choice: key, done: true, at: Date.now() });
           qb.noteAnswer(q, pattern, key, "practice");
         },
         forget: function () {

@@ -14,7 +14,18 @@
   var scoreText = qb.scoreText;
   var answerPairs = qb.answerPairs;
 
-  /* Cards and overviews: answered and correct questions, last and best test, badge. */
+  /* A question's latest final answer, {choice, at}, in Practice or Challenge (its
+   * QuestionRecord) or in a finished Test (an Answer of its TestRecord), or null. A
+   * record from before answers were dated counts as the oldest. */
+  function latest(record, answer) {
+    var found = record && record.done ? { choice: record.choice, at: Number(record.at) || 0 } : null;
+    var tested = answer && typeof answer.choice === "string" ? { choice: answer.choice, at: Number(answer.at) || 0 } : null;
+    if (!found || (tested && tested.at > found.at)) return tested;
+    return found;
+  }
+
+  /* Cards and overviews: answered and correct questions (in any mode: the latest answer
+   * counts), last and best test, badge. */
   function progress() {
     var elements = all(document, "[data-progress]");
     if (!elements.length) return;
@@ -38,20 +49,21 @@
       (byPattern[pattern] || []).forEach(function (kept) {
         if (!ids[kept[1]]) kept[0].remove(kept[1]);
       });
+      var test = store.tests.get(pattern);
+      var tested = !!(test && test.version === 2 && test.last && test.best);
+      var results = test && test.version === 2 && test.results && typeof test.results === "object" ? test.results : {};
       var answered = 0;
       var correct = 0;
       pairs.forEach(function (pair) {
-        var r = store.questions.get(pair[0]);
-        if (!r || !r.done) return;
+        var last = latest(store.questions.get(pair[0]), results[pair[0]]);
+        if (!last) return;
         answered++;
-        if (r.choice === pair[1]) correct++;
+        if (last.choice === pair[1]) correct++;
       });
-      var test = store.tests.get(pattern);
-      var tested = !!(test && test.version === 2 && test.last && test.best);
       var text = answered
         ? "Answered " + answered + " of " + pairs.length + ", " + correct + " correct."
         : tested
-          ? "No practice or challenge answers yet."
+          ? "No answers yet."
           : "Not started.";
       var badge = el.getAttribute("data-badge");
       if (badge && store.badges.get(pattern)) text += " Badge earned: " + badge + ".";

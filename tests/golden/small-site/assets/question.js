@@ -36,6 +36,13 @@
     var shuffle = seed !== null && this.shuffles;
     this.place(shuffle ? qb.shuffled(this.authored, qb.random(seed, this.id)) : this.authored);
   };
+  /* The keys of the choices in the order `seed` would show them, without showing them. */
+  Question.prototype.orderFor = function (seed) {
+    var keys = this.authored.map(function (choice) {
+      return one(choice, 'input[type="radio"]').value;
+    });
+    return (this.shuffles ? qb.shuffled(keys, qb.random(seed, this.id)) : keys).join(" ");
+  };
   Question.prototype.place = function (order) {
     var box = this.box;
     var current = all(box, ".choice");
@@ -106,7 +113,7 @@
       var key = keys[i];
       var mark = one(choice, "[data-mark]");
       var text = "";
-      choice.classList.remove("is-correct", "is-wrong", "is-chosen");
+      choice.classList.remove("is-correct", "is-wrong", "is-chosen", "is-last");
       if (key === chosen) choice.classList.add("is-chosen");
       if (reveal && key === answer) {
         choice.classList.add("is-correct");
@@ -117,6 +124,15 @@
       }
       if (mark) mark.textContent = text;
     });
+  };
+  /* The choice last answered, wrong, elsewhere (the review page), before any new answer. */
+  Question.prototype.markLast = function (key) {
+    var at = this.keys.indexOf(key);
+    if (at < 0) return;
+    var choice = this.choices[at];
+    choice.classList.add("is-last");
+    var mark = one(choice, "[data-mark]");
+    if (mark) mark.textContent = "✗ Your last answer: wrong";
   };
   Question.prototype.showWhy = function (key) {
     var keys = this.keys;
@@ -179,10 +195,17 @@
     return r;
   }
   /* A final answer (a choice's key, or null for none) puts the question on the review
-   * page when it is wrong or missing, and takes it off when it is right. */
+   * page when it is wrong or missing, with the letter and order it was seen in, and
+   * takes it off when it is right. */
   function noteAnswer(q, pattern, key, mode) {
-    if (key !== null && q.right(key)) store.mistakes.remove(q.id);
-    else store.mistakes.set(q.id, { pattern: pattern, choice: key, mode: mode, at: Date.now() });
+    if (key !== null && q.right(key)) {
+      store.mistakes.remove(q.id);
+      return;
+    }
+    var seed = q.shuffles ? q.seed : null;
+    var mistake = { pattern: pattern, choice: key, mode: mode, at: Date.now(), seed: seed };
+    if (key !== null) mistake.letter = q.letterOf(key);
+    store.mistakes.set(q.id, mistake);
   }
 
   /* A question answered until it is right (Practice, Review). `keep` says where its

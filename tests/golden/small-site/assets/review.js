@@ -78,14 +78,18 @@
     if (!el) return drop(item);
     rebase(el, String(data.url));
     var q = new qb.Question(el);
-    var last = item.mistake.choice === undefined ? null : item.mistake.choice;
+    var mistake = item.mistake;
+    var last = mistake.choice === undefined ? null : mistake.choice;
     if ((last !== null && !q.has(last)) || q.right(last)) return drop(item);
+    /* In the order it was answered in, so its letters are the ones the learner saw. */
+    q.arrange(typeof mistake.seed === "number" ? mistake.seed : null);
     shown++;
     q.number(shown);
     var note = document.createElement("p");
     note.className = "review-last";
+    var letter = typeof mistake.letter === "string" && mistake.letter ? mistake.letter : q.letterOf(last);
     note.textContent =
-      last === null ? "Last time you did not answer it." : "Last time you chose " + q.letterOf(last) + ", which is wrong.";
+      last === null ? "Last time you did not answer it." : "Last time you chose " + letter + ", which is wrong.";
     el.insertBefore(note, one(el, ".choices"));
     list.appendChild(el);
     qb.hints(el);
@@ -108,6 +112,7 @@
         answer = null;
       }
     });
+    if (last !== null) q.markLast(last);
   }
 
   function step(after) {

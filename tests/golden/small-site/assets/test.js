@@ -19,15 +19,19 @@
   var shuffled = qb.shuffled;
   var BANDS = ["easy", "medium", "hard"];
 
-  /* Each attempt draws its own set from the pattern's whole pool, spread over the
-   * difficulty bands, and its own order of choices; its seed and the ids it drew are
-   * kept with its answers (a TestRecord), so a reload shows the same test. */
+  /* Each attempt draws its own set from the pattern's pool, spread over the difficulty
+   * bands, in an order of its own and with its own order of choices; its seed and the
+   * ids it drew are kept with its answers (a TestRecord), so a reload shows the same
+   * test. The pool is the Practice questions, and the Challenge's once the learner has
+   * finished the Challenge: no Test shows a Challenge answer before the Challenge does. */
   function test(section) {
     var pattern = section.getAttribute("data-pattern");
     var limit = Number(section.getAttribute("data-draw")) || 10;
     var list = one(section, "[data-test-list]");
     var pool = all(list, "article.question").map(function (el) {
-      return new Question(el);
+      var q = new Question(el);
+      q.challenge = el.hasAttribute("data-challenge");
+      return q;
     });
     var byId = {};
     pool.forEach(function (q) {
@@ -36,25 +40,43 @@
     var status = one(section, "[data-test-status]");
     var summary = one(section, "[data-summary]");
     var finishButton = one(section, '[data-action="finish"]');
+    var intro = one(section, "[data-test-intro]");
     var armed = false;
 
+    function challengeFinished() {
+      return pool.every(function (q) {
+        var r = q.challenge ? qb.record(q) : null;
+        return !q.challenge || !!(r && r.done);
+      });
+    }
+    /* The questions an attempt may draw now, by id. */
+    function open() {
+      var finished = challengeFinished();
+      var ids = {};
+      pool.forEach(function (q) {
+        if (finished || !q.challenge) ids[q.id] = true;
+      });
+      return ids;
+    }
+
     /* Round robin over the bands (each shuffled by the seed) until `limit` are drawn;
-     * shown easy first, in the author's order within a band. */
-    function draw(seed) {
+     * shown easy first, each band in the attempt's own order (when no band has two
+     * questions, the whole set is in the attempt's order). */
+    function draw(seed, allowed) {
       var next = random(seed, "draw");
       var bands = {};
       BANDS.forEach(function (band) {
         bands[band] = [];
       });
       pool.forEach(function (q) {
-        (bands[q.band] || bands.medium).push(q);
+        if (allowed[q.id]) (bands[q.band] || bands.medium).push(q);
       });
       var pools = BANDS.map(function (band) {
         return shuffled(bands[band], next);
       });
       var chosen = {};
       var count = 0;
-      var want = Math.min(limit, pool.length);
+      var want = Math.min(limit, Object.keys(allowed).length);
       while (count < want) {
         pools.forEach(function (left) {
           if (left.length && count < want) {
@@ -63,22 +85,58 @@
           }
         });
       }
+      var order = random(seed, "order");
+      var parts = BANDS.map(function (band) {
+        return shuffled(
+          bands[band].filter(function (q) {
+            return chosen[q.id];
+          }),
+          order
+        );
+      });
+      var banded = parts.some(function (part) {
+        return part.length > 1;
+      });
       var ids = [];
-      BANDS.forEach(function (band) {
-        bands[band].forEach(function (q) {
-          if (chosen[q.id]) ids.push(q.id);
+      (banded ? parts : [shuffled([].concat(parts[0], parts[1], parts[2]), order)]).forEach(function (part) {
+        part.forEach(function (q) {
+          ids.push(q.id);
         });
       });
       return ids;
     }
-    /* A new attempt; never the same set as the one before when the pool has others. */
+    /* What an attempt shows: its questions in order, and the order of each one's choices. */
+    function looks(seed, ids) {
+      return ids.map(function (id) {
+        return id + "=" + byId[id].orderFor(seed);
+      });
+    }
+    /* Whether a new attempt differs enough from the one before: another order of
+     * questions, another set when the pool has others, and another order of choices
+     * in a question both show that shuffles. */
+    function differs(old, seed, ids, allowed) {
+      if (!old || !Array.isArray(old.questions) || typeof old.seed !== "number") return true;
+      var before = old.questions.filter(function (id) {
+        return Object.prototype.hasOwnProperty.call(byId, id);
+      });
+      if (ids.length > 1 && ids.join(" ") === before.join(" ")) return false;
+      var more = Object.keys(allowed).length > ids.length;
+      if (more && ids.slice().sort().join(" ") === before.slice().sort().join(" ")) return false;
+      var both = ids.filter(function (id) {
+        return before.indexOf(id) >= 0 && byId[id].shuffles && byId[id].keys.length > 1;
+      });
+      if (!both.length) return true;
+      var was = looks(old.seed, both).join(" ");
+      return looks(seed, both).join(" ") !== was;
+    }
+    /* A new attempt, drawn from the questions open now. */
     function fresh(old) {
-      var before = old && old.questions ? old.questions.slice().sort().join(" ") : null;
+      var allowed = open();
       var seed = newSeed();
-      var ids = draw(seed);
-      for (var tries = 0; tries < 20 && ids.slice().sort().join(" ") === before; tries++) {
+      var ids = draw(seed, allowed);
+      for (var tries = 0; tries < 50 && !differs(old, seed, ids, allowed); tries++) {
         seed = newSeed();
-        ids = draw(seed);
+        ids = draw(seed, allowed);
       }
       return {
         version: 2,
@@ -87,11 +145,13 @@
         answers: {},
         done: false,
         last: old && old.last,
-        best: old && old.best
+        best: old && old.best,
+        results: (old && old.results) || {}
       };
     }
     /* The running attempt, started on the first visit. Questions no longer in the pattern
-     * and answers naming a choice that no longer exists are dropped. */
+     * (or, in an attempt not finished, drawn from a Challenge the learner has not
+     * finished) and answers naming a choice that no longer exists are dropped. */
     function state() {
       var s = store.tests.get(pattern);
       if (!s || s.version !== 2 || !Array.isArray(s.questions)) {
@@ -99,8 +159,9 @@
         store.tests.set(pattern, s);
         return s;
       }
+      var allowed = s.done ? byId : open();
       var ids = s.questions.filter(function (id) {
-        return Object.prototype.hasOwnProperty.call(byId, id);
+        return Object.prototype.hasOwnProperty.call(allowed, id);
       });
       var answers = {};
       var changed = ids.length !== s.questions.length;
@@ -110,8 +171,16 @@
       });
       s.questions = ids;
       s.answers = answers;
-      if (!ids.length) s = fresh(s);
-      if (changed || !ids.length) store.tests.set(pattern, s);
+      Object.keys(s.results || {}).forEach(function (id) {
+        if (Object.prototype.hasOwnProperty.call(byId, id)) return;
+        delete s.results[id];
+        changed = true;
+      });
+      if (!ids.length && Object.keys(open()).length) {
+        s = fresh(s);
+        changed = true;
+      }
+      if (changed) store.tests.set(pattern, s);
       return s;
     }
     function drawn(s) {
@@ -132,6 +201,29 @@
         q.number(i + 1);
         q.arrange(s.seed);
       });
+    }
+    /* What this attempt is made of, and what the Challenge holds back. */
+    function describe(s) {
+      var n = s.questions.length;
+      var finished = challengeFinished();
+      var held = pool.length - Object.keys(open()).length;
+      var from = Object.keys(open()).length;
+      var text;
+      if (!n) {
+        text = "This Test is made of the pattern's Challenge questions: finish the Challenge first, so that the Test never shows their answers before the Challenge does.";
+      } else {
+        text = plural(n, "question") + " from easy to hard, in an order of their own";
+        if (from > n) text += ", drawn afresh for each attempt from the pattern's " + from + (finished ? " questions" : " Practice questions");
+        else if (!finished) text += ": the pattern's Practice questions";
+        text += ".";
+        if (held) {
+          text += " Its " + plural(held, "Challenge question") + (held === 1 ? " joins" : " join") +
+            " the Test once you finish the Challenge, so that the Test never shows their answers before the Challenge does.";
+        }
+        text += " Answer them all, then finish the test to see your score and a review of every answer.";
+      }
+      if (intro) intro.textContent = text;
+      show(finishButton, n > 0 && !s.done);
     }
     function render() {
       var s = state();
@@ -160,7 +252,7 @@
         q.showSolution(true);
       });
       show(summary, !!s.done);
-      show(finishButton, !s.done);
+      describe(s);
       if (s.done) {
         one(summary, "[data-summary-text]").textContent =
           "You scored " + scoreText({ correct: correct, total: s.questions.length }) + ".";
@@ -205,8 +297,14 @@
         return q.right(answer(s, q));
       }).length;
       var n = questions.length;
+      var now = Date.now();
       s.done = true;
-      s.last = { correct: correct, total: n, at: Date.now() };
+      s.last = { correct: correct, total: n, at: now };
+      s.results = s.results || {};
+      questions.forEach(function (q) {
+        var chosen = answer(s, q);
+        if (chosen !== null) s.results[q.id] = { choice: chosen, at: now };
+      });
       if (!s.best || correct * s.best.total > s.best.correct * n) s.best = { correct: correct, total: n };
       store.tests.set(pattern, s);
       questions.forEach(function (q) {
