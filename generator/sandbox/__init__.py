@@ -22,7 +22,8 @@ from generator.errors import SandboxError
 from generator.sandbox import cgroup, jail
 from generator.sandbox.capture import classify, shell_code
 from generator.sandbox.inside import protocol
-from generator.sandbox.warm import ServerDied, Spawner, WarmPool, WarmServer
+from generator.sandbox.spawner import Spawner
+from generator.sandbox.warm import ServerDied, WarmPool, WarmServer
 
 __all__ = ["Limits", "RunResult", "Sandbox", "require_jail"]
 
