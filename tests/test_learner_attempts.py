@@ -9,6 +9,7 @@ question's answer before the learner has finished that Challenge.
 from __future__ import annotations
 
 import os
+import re
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
@@ -257,3 +258,66 @@ def test_an_unfinished_attempt_loses_the_challenge_questions_it_drew_before(
     assert drawn_ids(page) == [qid for qid in ids if qid not in hidden]
     page.get_by_role("button", name="Finish test and see score").click()
     expect(page.locator("[data-test-status]")).to_contain_text("5 questions not answered yet")
+
+
+# --------------------------------------------------------------- answering a Test by keyboard
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_test_counts_answers_finds_the_unanswered_and_takes_number_keys(
+    page: Page, pool_site: Path, width: int
+) -> None:
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(url(pool_site, f"{POOL}/test.html"))
+    ids = drawn_ids(page)
+    n = len(ids)
+    answered = page.locator("[data-test-bar] [data-answered]")
+    expect(answered).to_have_text(f"Answered 0 of {n}.")
+    expect(page.locator("[data-test-keys]")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+    choose(page, ids[0], "A")
+    expect(answered).to_have_text(f"Answered 1 of {n}.")
+    jump = page.locator("[data-test-bar]").get_by_role(
+        "button", name="Go to the first unanswered question"
+    )
+    jump.click()
+    expect(page.locator(f"#t-{ids[1]}")).to_be_focused()
+    page.keyboard.press("2")
+    expect(question(page, ids[1]).get_by_label(re.compile(r"^B\."))).to_be_checked()
+    expect(question(page, ids[1]).get_by_label(re.compile(r"^B\."))).to_be_focused()
+    expect(answered).to_have_text(f"Answered 2 of {n}.")
+    page.keyboard.press("c")  # another answer to the question in focus
+    expect(question(page, ids[1]).get_by_label(re.compile(r"^C\."))).to_be_checked()
+    page.keyboard.press("9")  # no ninth choice: nothing changes
+    page.keyboard.press("Control+a")  # not a choice either
+    expect(question(page, ids[1]).get_by_label(re.compile(r"^C\."))).to_be_checked()
+    expect(answered).to_have_text(f"Answered 2 of {n}.")
+
+    for qid in ids[2:-1]:
+        jump.click()
+        expect(page.locator(f"#t-{qid}")).to_be_focused()
+        page.keyboard.press("Shift+A")
+        expect(question(page, qid).get_by_label(re.compile(r"^A\."))).to_be_checked()
+    expect(answered).to_have_text(f"Answered {n - 1} of {n}.")
+    page.get_by_role("button", name="Finish test and see score").click()
+    expect(page.locator("[data-test-status]")).to_contain_text("1 question not answered yet")
+    after = page.locator("[data-jump-missing]")
+    expect(after).to_be_visible()
+    after.click()
+    expect(page.locator(f"#t-{ids[-1]}")).to_be_focused()
+    page.keyboard.press("4")
+    expect(answered).to_have_text(f"Answered {n} of {n}.")
+    expect(after).to_be_hidden()
+    expect(jump).to_be_hidden()
+
+    page.reload()
+    expect(answered).to_have_text(f"Answered {n} of {n}.")
+    expect(question(page, ids[1]).get_by_label(re.compile(r"^C\."))).to_be_checked()
+    expect(question(page, ids[-1]).get_by_label(re.compile(r"^D\."))).to_be_checked()
+    page.get_by_role("button", name="Finish test and see score").click()
+    expect(page.locator("[data-summary]")).to_be_visible()
+    expect(page.locator("[data-test-bar]")).to_be_hidden()
+    question(page, ids[0]).locator(".q-title").focus()
+    page.keyboard.press("2")  # a finished test takes no answer
+    expect(question(page, ids[0]).get_by_label(re.compile(r"^A\."))).to_be_checked()

@@ -1,10 +1,12 @@
-/* Test mode: a set drawn for each attempt, answers scored at the end, each reviewed.
- * Uses window.qbank (qbank.js, store.js and question.js, loaded first). */
+/* Test mode: a set drawn for each attempt, answers scored at the end, each reviewed;
+ * "answered n of N", a jump to the first unanswered question, and keys 1-8 or A-H to
+ * choose on the question in focus. Uses window.qbank (qbank.js, store.js, question.js
+ * and draw.js, loaded first). */
 (function () {
   "use strict";
 
   var qb = window.qbank;
-  if (!qb || !qb.Question) return;
+  if (!qb || !qb.Question || !qb.drawAttempt) return;
   var store = qb.store;
   var all = qb.all;
   var one = qb.one;
@@ -14,10 +16,6 @@
   var scoreText = qb.scoreText;
   var Question = qb.Question;
   var noteAnswer = qb.noteAnswer;
-  var newSeed = qb.newSeed;
-  var random = qb.random;
-  var shuffled = qb.shuffled;
-  var BANDS = ["easy", "medium", "hard"];
 
   /* Each attempt draws its own set from the pattern's pool, spread over the difficulty
    * bands, in an order of its own and with its own order of choices; its seed and the
@@ -41,6 +39,9 @@
     var summary = one(section, "[data-summary]");
     var finishButton = one(section, '[data-action="finish"]');
     var intro = one(section, "[data-test-intro]");
+    var bar = one(section, "[data-test-bar]");
+    var keysNote = one(section, "[data-test-keys]");
+    var jumpAfterWarning = one(section, "[data-jump-missing]");
     var armed = false;
 
     function challengeFinished() {
@@ -59,89 +60,13 @@
       return ids;
     }
 
-    /* Round robin over the bands (each shuffled by the seed) until `limit` are drawn;
-     * shown easy first, each band in the attempt's own order (when no band has two
-     * questions, the whole set is in the attempt's order). */
-    function draw(seed, allowed) {
-      var next = random(seed, "draw");
-      var bands = {};
-      BANDS.forEach(function (band) {
-        bands[band] = [];
-      });
-      pool.forEach(function (q) {
-        if (allowed[q.id]) (bands[q.band] || bands.medium).push(q);
-      });
-      var pools = BANDS.map(function (band) {
-        return shuffled(bands[band], next);
-      });
-      var chosen = {};
-      var count = 0;
-      var want = Math.min(limit, Object.keys(allowed).length);
-      while (count < want) {
-        pools.forEach(function (left) {
-          if (left.length && count < want) {
-            chosen[left.shift().id] = true;
-            count++;
-          }
-        });
-      }
-      var order = random(seed, "order");
-      var parts = BANDS.map(function (band) {
-        return shuffled(
-          bands[band].filter(function (q) {
-            return chosen[q.id];
-          }),
-          order
-        );
-      });
-      var banded = parts.some(function (part) {
-        return part.length > 1;
-      });
-      var ids = [];
-      (banded ? parts : [shuffled([].concat(parts[0], parts[1], parts[2]), order)]).forEach(function (part) {
-        part.forEach(function (q) {
-          ids.push(q.id);
-        });
-      });
-      return ids;
-    }
-    /* What an attempt shows: its questions in order, and the order of each one's choices. */
-    function looks(seed, ids) {
-      return ids.map(function (id) {
-        return id + "=" + byId[id].orderFor(seed);
-      });
-    }
-    /* Whether a new attempt differs enough from the one before: another order of
-     * questions, another set when the pool has others, and another order of choices
-     * in a question both show that shuffles. */
-    function differs(old, seed, ids, allowed) {
-      if (!old || !Array.isArray(old.questions) || typeof old.seed !== "number") return true;
-      var before = old.questions.filter(function (id) {
-        return Object.prototype.hasOwnProperty.call(byId, id);
-      });
-      if (ids.length > 1 && ids.join(" ") === before.join(" ")) return false;
-      var more = Object.keys(allowed).length > ids.length;
-      if (more && ids.slice().sort().join(" ") === before.slice().sort().join(" ")) return false;
-      var both = ids.filter(function (id) {
-        return before.indexOf(id) >= 0 && byId[id].shuffles && byId[id].keys.length > 1;
-      });
-      if (!both.length) return true;
-      var was = looks(old.seed, both).join(" ");
-      return looks(seed, both).join(" ") !== was;
-    }
-    /* A new attempt, drawn from the questions open now. */
+    /* A new attempt, drawn from the questions open now (see draw.js). */
     function fresh(old) {
-      var allowed = open();
-      var seed = newSeed();
-      var ids = draw(seed, allowed);
-      for (var tries = 0; tries < 50 && !differs(old, seed, ids, allowed); tries++) {
-        seed = newSeed();
-        ids = draw(seed, allowed);
-      }
+      var drawn = qb.drawAttempt(pool, open(), limit, old);
       return {
         version: 2,
-        seed: seed,
-        questions: ids,
+        seed: drawn.seed,
+        questions: drawn.questions,
         answers: {},
         done: false,
         last: old && old.last,
@@ -190,6 +115,33 @@
     }
     function answer(s, q) {
       return s.answers[q.id] === undefined ? null : s.answers[q.id];
+    }
+    function unanswered(s) {
+      return drawn(s).filter(function (q) {
+        return answer(s, q) === null;
+      });
+    }
+    /* The drawn question holding `node`, or null. */
+    function holding(node) {
+      var s = state();
+      return (
+        drawn(s).filter(function (q) {
+          return q.contains(node);
+        })[0] || null
+      );
+    }
+    /* "Answered n of N", and the way to the first question still unanswered. */
+    function count(s) {
+      var n = s.questions.length;
+      var left = unanswered(s).length;
+      all(section, "[data-answered]").forEach(function (el) {
+        el.textContent = "Answered " + (n - left) + " of " + n + ".";
+      });
+      var running = !s.done && n > 0;
+      show(bar, running);
+      show(keysNote, running);
+      if (bar) show(one(bar, '[data-action="first-unanswered"]'), left > 0);
+      show(jumpAfterWarning, running && armed && left > 0);
     }
     function place(s) {
       pool.forEach(function (q) {
@@ -253,6 +205,7 @@
       });
       show(summary, !!s.done);
       describe(s);
+      count(s);
       if (s.done) {
         one(summary, "[data-summary-text]").textContent =
           "You scored " + scoreText({ correct: correct, total: s.questions.length }) + ".";
@@ -265,20 +218,37 @@
     section.addEventListener("change", function (event) {
       var radio = event.target;
       if (!radio.matches('input[type="radio"]')) return;
-      var q = pool.filter(function (x) {
-        return x.contains(radio);
-      })[0];
+      var q = holding(radio);
       var s = state();
       if (!q || s.done) return;
       s.answers[q.id] = radio.value;
       store.tests.set(pattern, s);
       disarm();
+      count(s);
+    });
+    /* 1-8 or A-H chooses that answer (by the letter shown) on the question in focus. */
+    section.addEventListener("keydown", function (event) {
+      if (event.altKey || event.ctrlKey || event.metaKey || event.defaultPrevented) return;
+      var key = String(event.key);
+      var at = key.length === 1 ? Math.max("12345678".indexOf(key), "abcdefgh".indexOf(key.toLowerCase())) : -1;
+      var q = at < 0 ? null : holding(event.target);
+      if (!q || state().done || at >= q.radios.length) return;
+      event.preventDefault();
+      var radio = q.radios[at];
+      radio.checked = true;
+      radio.focus();
+      radio.dispatchEvent(new Event("change", { bubbles: true }));
+    });
+    on(section, "first-unanswered", function () {
+      var q = unanswered(state())[0];
+      if (q) q.focusTitle();
     });
     /* A new answer changes what is missing: the warning and "Finish anyway" go. */
     function disarm() {
       armed = false;
       finishButton.textContent = "Finish test and see score";
       status.textContent = "";
+      show(jumpAfterWarning, false);
     }
     on(section, "finish", function () {
       var s = state();
@@ -290,6 +260,7 @@
         status.textContent =
           plural(missing, "question") + " not answered yet. Select “Finish anyway” to finish now; unanswered questions count as wrong.";
         finishButton.textContent = "Finish anyway";
+        count(s);
         return;
       }
       var questions = drawn(s);

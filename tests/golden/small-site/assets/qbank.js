@@ -9,6 +9,7 @@
  *   question.js  a question as shown, its stored record, answering until right
  *   pager.js     one question at a time, and the question a URL's #q-<id> names
  *   practice.js  challenge.js  test.js   the three modes of a pattern
+ *   draw.js      which questions a Test attempt shows, in which order (before test.js)
  *   progress.js  progress on the index, topic pages and overviews
  *   review.js    the review page            search.js   search on the index */
 (function () {
