@@ -20,6 +20,7 @@ from generator import verify
 from generator.author import accept
 from generator.errors import ToolError
 from tests.helpers import Run, qbank, sample
+from tests.places import WHERE, folder
 
 #: A question the author adds at the top while `verify` runs: its correct choice sits
 #: at the node path the target's key had (`questions[0].choices[1].text`).
@@ -65,17 +66,22 @@ def _refusals(run: Run) -> list[tuple[int, str]]:
     return [(p.line, p.message) for p in run.problems() if "not accepted" in p.message]
 
 
+@pytest.mark.parametrize("where", WHERE)
 def test_a_question_inserted_above_does_not_take_the_output(
-    monkeypatch: pytest.MonkeyPatch, bank: Path
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, where: str
 ) -> None:
     def insert(text: str) -> str:
         return text.replace("questions:\n", "questions:\n" + INSERTED, 1)
 
-    run = _accept_while_editing(monkeypatch, bank, insert, "plain-choice")
+    with folder(where, tmp_path) as here:
+        bank = here / "wrong-keys.yaml"
+        shutil.copy(sample("accept/wrong-keys.yaml"), bank)
+        run = _accept_while_editing(monkeypatch, bank, insert, "plain-choice")
+        text = bank.read_text()
     assert run.code == 0, run.out + run.err
     expected = insert(sample("accept/wrong-keys.yaml").read_text()).replace(TARGET_OLD, TARGET_NEW)
-    assert bank.read_text() == expected  # the target took it, at its new place; nothing else
-    assert '      - text: "The author\'s own words"\n' in bank.read_text()
+    assert text == expected  # the target took it, at its new place; nothing else
+    assert '      - text: "The author\'s own words"\n' in text
     assert "accepted 1 keys in 1 files" in run.err
 
 

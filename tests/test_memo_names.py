@@ -8,26 +8,30 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.helpers import Run, qbank, sample
+from tests.places import WHERE, folder
 
 _SHOWN = "t/bad\\xffname.yaml"
 _MESSAGE = "pattern id `not-utf8-name` differs from its file name `bad\\xffname.yaml`"
 
 
-@pytest.fixture
-def bank(tmp_path: Path) -> Path:
-    """A bank with one good file and one named ``bad\\xffname.yaml`` (bytes path)."""
-    root = tmp_path / "bank"
-    (root / "t").mkdir(parents=True)
-    shutil.copy(sample("verified-ok.yaml"), root / "t" / "verified-ok.yaml")
-    raw = os.fsencode(root / "t") + b"/bad\xffname.yaml"
-    with open(raw, "wb") as file:  # a bytes path: pathlib cannot hold one that is not UTF-8
-        file.write(sample("not-utf8-name.yaml").read_bytes())
-    return root
+@pytest.fixture(params=WHERE)
+def bank(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Path]:
+    """A bank with one good file and one named ``bad\\xffname.yaml`` (bytes path), under
+    /tmp, the home folder or /var/tmp."""
+    with folder(request.param, tmp_path) as here:
+        root = here / "bank"
+        (root / "t").mkdir(parents=True)
+        shutil.copy(sample("verified-ok.yaml"), root / "t" / "verified-ok.yaml")
+        raw = os.fsencode(root / "t") + b"/bad\xffname.yaml"
+        with open(raw, "wb") as file:  # a bytes path: pathlib cannot hold one that is not UTF-8
+            file.write(sample("not-utf8-name.yaml").read_bytes())
+        yield root
 
 
 def _located(run: Run) -> None:

@@ -7,19 +7,22 @@ so `qbank new pattern algebra/x` put a file wherever `bank/algebra` pointed.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.helpers import qbank, sample
+from tests.places import WHERE, folder
 
 
-@pytest.fixture
-def bank(tmp_path: Path) -> Path:
-    """An empty bank folder under the test's temporary folder."""
-    root = tmp_path / "bank"
-    root.mkdir()
-    return root
+@pytest.fixture(params=WHERE)
+def bank(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Path]:
+    """An empty bank folder under /tmp, the home folder or /var/tmp."""
+    with folder(request.param, tmp_path) as here:
+        root = here / "bank"
+        root.mkdir()
+        yield root
 
 
 @pytest.fixture
