@@ -53,6 +53,9 @@ class Settings:
     defaults: Defaults = field(default_factory=Defaults)
     theme: str | None = None
     """Folder of templates/assets overriding the defaults, relative to the bank."""
+    report_url: str | None = None
+    """Address of the "Report a problem" link on every question, with ``{pattern}``,
+    ``{question}`` and ``{title}`` filled in by the site."""
     location: Location | None = None
 
 

@@ -39,6 +39,8 @@ class Site:
     description: Markup
     identity: str
     """What the learner's browser keeps this site's progress under (:func:`site_identity`)."""
+    report_url: str | None = None
+    """``bank.yaml``'s ``report_url``: the "Report a problem" link of every question."""
 
 
 def site_identity(bank: Bank) -> str:

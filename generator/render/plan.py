@@ -66,6 +66,7 @@ def plan_site(
         slugify(bank.settings.title),
         TextRenderer(0).block(bank.settings.description),
         site_identity(bank),
+        bank.settings.report_url,
     )
     # Relative image paths are checked against the depth of the page showing them.
     texts = TextRenderer(PATTERN_DEPTH)

@@ -64,6 +64,8 @@ class QuestionView:
     """Everything a template needs to show one question, texts already rendered."""
 
     id: str
+    pattern: str
+    """Id of the pattern the question belongs to."""
     mode: str
     type_label: str
     difficulty: str
@@ -179,6 +181,7 @@ def build_view(
     verified = verified_note(result)
     return QuestionView(
         id=question.id,
+        pattern=question.pattern_id,
         mode=question.mode,
         type_label=TYPE_LABELS.get(question.type, question.type.title()),
         difficulty=question.difficulty,

@@ -19,6 +19,7 @@ def settings_from(doc: Document | None) -> Settings:
         description=data.get("description", ""),
         defaults=defaults,
         theme=data.get("theme"),
+        report_url=data.get("report_url"),
         location=doc.at(()),
     )
 

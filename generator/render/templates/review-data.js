@@ -6,6 +6,6 @@
 {%- for q in p.questions %}
 {%- set v = views[q.id] %}
 {%- set mode_name = "challenge" if q.mode == "challenge" else "practice" %}
-{%- set html %}{% call practice_question(v, "", p.topic) %}<p class="review-from">From <a href="{{ mode_name }}.html#q-{{ q.id }}">{{ p.title }}</a> · {{ mode_name | capitalize }}</p>{% endcall %}{% endset %}
+{%- set html %}{% call practice_question(v, "", p.topic, site.report_url) %}<p class="review-from">From <a href="{{ mode_name }}.html#q-{{ q.id }}">{{ p.title }}</a> · {{ mode_name | capitalize }}</p>{% endcall %}{% endset %}
 {{ q.id | js_string }}:{{ html | js_string }}{{ "," if not loop.last }}
 {%- endfor %}}};
