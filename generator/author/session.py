@@ -19,9 +19,7 @@ from generator.errors import ToolError
 from generator.escape import escape, escape_lines
 from generator.model import Bank, Question
 from generator.options import Options
-from generator.render import theme
-from generator.render.publish import publish
-from generator.render.reuse import Shelf
+from generator.render import Shelf, theme
 from generator.result import QuestionResult
 
 State = dict[str, Any]
@@ -126,10 +124,7 @@ class Session:
     def _render(self, bank: Bank, results: dict[str, QuestionResult], folder: Path | None) -> None:
         """Render into the served folder, reusing the pages of the last render that are
         unchanged (kept in memory: the served folder lives only as long as the server)."""
-        plan = render.plan_site(bank, results, folder)
-        build = render.render_site
-        publish(lambda tmp: build(bank, tmp, results, folder, self.shelf, plan), self.site)
-        self.shelf.save()
+        render.site(bank, results, self.site, folder, reuse=self.shelf)
 
     def _named(self, changed: Sequence[Path]) -> str:
         """`` (changed: topic/file.yaml, ...)``: the files, as under the folders watched."""

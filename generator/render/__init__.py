@@ -12,7 +12,8 @@ Layout of the output (every URL relative, so it opens from ``file://``)::
     assets/review/<pattern-id>.js   a pattern's questions as the review page shows them
 
 What each output is made from, for rebuilding only what changed: see
-:mod:`generator.render.plan`.
+:mod:`generator.render.plan`. A build or ``qbank serve`` calls :func:`prepare` before
+anything runs, then :func:`site`, and nothing else of this package.
 """
 
 from __future__ import annotations
@@ -60,10 +61,11 @@ from generator.render.plan import (
     Plan,
     plan_site,
 )
+from generator.render.publish import check_output_folder, publish, unwritable
 from generator.render.reuse import Shelf
 from generator.render.search import search_files
 from generator.render.text import TextRenderer, pygments_css
-from generator.render.theme import SiteSandbox, ThemeError, cpu_budget, describe
+from generator.render.theme import SiteSandbox, ThemeError, chosen, cpu_budget, describe
 from generator.render.theme import files as theme_files
 from generator.render.views import build_views
 from generator.result import QuestionResult
@@ -72,12 +74,17 @@ __all__ = [
     "MODES",
     "PatternPage",
     "Plan",
+    "Shelf",
     "Site",
+    "ThemeError",
     "Topic",
     "environment",
     "plan_site",
+    "prepare",
     "render_site",
+    "site",
     "slugify",
+    "unwritable",
 ]
 
 #: Forbids inline scripts and every source outside the site.
@@ -124,6 +131,38 @@ def js_string(value: object) -> Markup:
     ):
         text = text.replace(raw, escaped)
     return Markup(text)
+
+
+def prepare(bank: Bank, out: Path, theme_option: Path | None) -> Path | None:
+    """The theme folder to render ``bank`` with (``--theme``, else ``bank.yaml``'s, else
+    None), once the theme and the output folder are known to be usable: called before
+    anything runs or is written, so a bad one is refused first (a ConfigError)."""
+    folder = chosen(theme_option, bank)
+    check_output_folder(out, bank.root)
+    return folder
+
+
+def site(
+    bank: Bank,
+    results: Mapping[str, QuestionResult],
+    out: Path,
+    theme: Path | None,
+    *,
+    reuse: Shelf | None = None,
+) -> bool:
+    """Write ``bank``'s site to ``out``, swapped in whole: a failure (a theme that breaks,
+    an OSError) leaves ``out`` as it was. Without ``reuse`` every file is rendered
+    afresh; with it (what the last build of ``out`` wrote), a unit whose key is unchanged
+    is taken from there, and a site that already is what this build writes is left as
+    it is. Returns whether ``out`` was replaced."""
+    plan = plan_site(bank, results, theme, keyed=reuse is not None)
+    if reuse is not None and reuse.holds(plan.keys):
+        return False
+    # rendered into a new folder beside the old site, then swapped in at once
+    publish(lambda tmp: render_site(bank, tmp, results, theme, reuse, plan), out)
+    if reuse is not None:
+        reuse.save()
+    return True
 
 
 def render_site(

@@ -72,14 +72,20 @@ def plan_site(
     texts = TextRenderer(PATTERN_DEPTH)
     pages = [pattern_page(pattern, n, texts) for n, pattern in enumerate(bank.patterns)]
     shown = dict(results or {})
-    keys = _keys(site, pages, shown, theme) if keyed else {}
+    keys = _keys(bank, site.identity, pages, shown, theme) if keyed else {}
     return Plan(site, pages, shown, keys)
 
 
 def _keys(
-    site: Site, pages: list[PatternPage], results: dict[str, QuestionResult], theme: Path | None
+    bank: Bank,
+    identity: str,
+    pages: list[PatternPage],
+    results: dict[str, QuestionResult],
+    theme: Path | None,
 ) -> dict[str, str]:
-    base = (code_id(), reuse.fingerprint(theme), site)
+    """Every unit's key, from sources only: qbank's code, the theme's files, the bank's
+    settings and identity (its title and pattern ids), and each unit's own sources."""
+    base = (code_id(), reuse.fingerprint(theme), bank.settings, identity)
     keys = {page.pattern.id: _pattern_key(base, page, results) for page in pages}
     every = reuse.key(base, list(keys.items()))  # the same patterns, in the same order
     cards = every if theme is not None else reuse.key(base, [_card(page) for page in pages])
@@ -88,9 +94,10 @@ def _keys(
 
 def _pattern_key(base: object, page: PatternPage, results: dict[str, QuestionResult]) -> str:
     """What a pattern's pages are made from: the pattern (by its source when known: a
-    hash of its file), its place in the bank, and what of its results the pages show."""
+    hash of its file; else the pattern as read), its place in the bank, and what of its
+    results the pages show."""
     notes = [verified_note(results.get(q.id)) for q in page.pattern.questions]
-    made_from = page.pattern.source or page
+    made_from = page.pattern.source or page.pattern
     return reuse.key(base, made_from, page.number, page.url, notes)
 
 
