@@ -60,12 +60,12 @@ pytest: $(STAMP) system-deps $(NODE_STAMP)
 test: lint typecheck pytest
 
 # The same run as `make pytest`, measured (qbank's subprocesses and forks too), then a
-# figure per stage folder. Code that runs only in the jail is measured by unit tests that
-# run it outside (tests/test_inside.py).
+# figure per stage folder, printed whether or not a test failed (the exit code says).
+# Code that runs only in the jail is measured by tests that run it outside
+# (tests/test_inside.py).
 coverage: $(STAMP) system-deps $(NODE_STAMP)
 	rm -rf .qbank-cache/coverage
-	$(PYTEST) --cov --cov-report=
-	$(PY) -m tools.stage_coverage
+	$(PYTEST) --cov --cov-report=; code=$$?; $(PY) -m tools.stage_coverage && exit $$code
 
 bench: $(STAMP) system-deps
 	$(PY) -m bench

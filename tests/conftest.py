@@ -18,6 +18,24 @@ FIXTURES = Path(__file__).parent / "fixtures"
 STAND_IN = "stand_in_keras_home"
 
 
+#: Tests that send a SIGINT to a qbank subprocess at any moment of its start-up. Under
+#: `make coverage` the subprocess starts coverage from a .pth file whose `except:` swallows a
+#: KeyboardInterrupt raised while it imports, so qbank never learns of that signal.
+_SIGINT_AT_START_UP = ("test_ctrl_c_at_any_moment_under_load_stops_qbank",)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-cov (`make coverage`), a SIGINT at start-up may be lost: such tests
+    may fail there (`make test` runs them as they are)."""
+    if not getattr(config.option, "cov_source", None):
+        return
+    for item in items:
+        if getattr(item, "originalname", None) in _SIGINT_AT_START_UP:
+            item.add_marker(
+                pytest.mark.xfail(reason="coverage's start-up hook swallows the SIGINT")
+            )
+
+
 @pytest.fixture(scope="session")
 def reference_results(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One results cache (``cache/``) and user cache folder (``user-cache/``, where the key
