@@ -113,7 +113,11 @@ class Serving:
                         return line
                 left = deadline - time.monotonic()
                 if left <= 0 or self._ended:
-                    raise AssertionError(f"no line matching {pattern!r} in {self.lines}")
+                    why = "it ended" if self._ended else f"not within {timeout} s"
+                    raise AssertionError(
+                        f"no line matching {pattern!r} in {self.lines} ({why}); "
+                        f"stderr: {self.stderr[-2000:]!r}"
+                    )
                 self._changed.wait(min(left, 0.5))
 
     @property

@@ -47,8 +47,10 @@ class Session:
 
     @property
     def built(self) -> bool:
-        """Whether a site has been built yet (before, every page is the waiting page)."""
-        return bool(self.state["generation"])
+        """Whether a site has been built yet (before, every page is the waiting page): its
+        folder exists from the moment the first render is swapped in, before the state
+        says so, so a page served from it is never followed by a "not built yet"."""
+        return bool(self.state["generation"]) or self.site.is_dir()
 
     def _set(self, **changes: Any) -> None:
         with self._lock:
