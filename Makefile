@@ -52,7 +52,7 @@ typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
 # Everything, slow tests included (a bare `pytest` skips them).
-PYTEST := $(VENV)/bin/pytest -n 2 -q -m ""
+PYTEST := $(VENV)/bin/pytest -n 2 -q -m "" --durations=25
 
 pytest: $(STAMP) system-deps $(NODE_STAMP)
 	$(PYTEST)
