@@ -139,7 +139,7 @@ INDEX_ASSETS = ("site.css", "qbank.js", "progress.js", "search.js")
 PAGE_SCRIPTS = {
     "index.html": ("progress.js",),
     "challenge.html": ("challenge.js",),
-    "test.html": ("test.js",),
+    "test.html": ("draw.js", "attempt.js", "test.js"),
 }
 
 

@@ -886,7 +886,15 @@ def test_a_search_loads_only_the_parts_it_needs(page: Page, large_site: Path) ->
     loaded: list[str] = []
     page.on("request", lambda r: loaded.append(r.url.rsplit("/", 1)[-1]))
     page.goto(url(large_site, "index.html"))
-    scripts = ("qbank.js", "store.js", "reset.js", "progress.js", "search.js")
+    scripts = (
+        "qbank.js",
+        "site.js",
+        "records.js",
+        "store.js",
+        "reset.js",
+        "progress.js",
+        "search.js",
+    )
     first = ("index.html", "site.css", *scripts)
     assert sorted(loaded) == sorted(first), "nothing of the search index before a query"
     parts = sorted(p.name for p in (large_site / "assets/search").glob("s-*.js"))

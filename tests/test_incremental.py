@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from generator.render.pages import site_identity
+from generator.validate import load_bank
 from tests.helpers import qbank, sample
 
 
@@ -119,6 +121,27 @@ def test_unchanged_pages_are_linked_not_rendered(tmp_path: Path) -> None:
     assert qbank("build", bank, "--out", site).code == 0
     assert index.stat().st_ino != listed  # its title is: rendered again
     assert b"Now, Why pre-trained" in index.read_bytes()
+
+
+def test_a_pattern_added_leaves_the_other_patterns_pages_as_they_are(tmp_path: Path) -> None:
+    """The site's identity (a hash of its title and pattern ids, which learners' progress
+    is kept under) changes with the set of patterns; only assets/site.js holds it, so the
+    pages of a pattern that did not change are linked from the last build, bytes and all."""
+    bank = tmp_path / "bank"
+    shutil.copytree(sample("golden-bank"), bank)
+    site = tmp_path / "site"
+    assert qbank("build", bank, "--out", site).code == 0
+    page = site / "computer-vision" / "pretrained-models" / "practice.html"
+    before, inode = page.read_bytes(), page.stat().st_ino
+    old = site_identity(load_bank(bank)[0])
+    assert qbank("new", "pattern", "extra/extra-pattern", "--bank", bank).code == 0
+    assert qbank("build", bank, "--out", site).code == 0
+    assert (site / "extra" / "extra-pattern" / "practice.html").is_file()
+    assert page.read_bytes() == before
+    assert page.stat().st_ino == inode  # linked, not rendered again
+    new = site_identity(load_bank(bank)[0])
+    held = (site / "assets" / "site.js").read_text()
+    assert new != old and new in held and old not in held
 
 
 def test_a_planted_page_is_never_reused(tmp_path: Path) -> None:

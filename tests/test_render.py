@@ -534,28 +534,30 @@ def test_publish_creates_a_missing_site(tmp_path: Path) -> None:
     assert (site / "index.html").is_file()
 
 
-def asset_bytes(site: Path, *names: str) -> int:
-    return sum((site / "assets" / name).stat().st_size for name in names)
+def loaded_bytes(page: Path) -> int:
+    """The size of ``page`` and of every script and stylesheet of the site it loads."""
+    names: set[str] = set(re.findall(r'(?:src|href)="((?:\.\./)*assets/[^"]+)"', page.read_text()))
+    return page.stat().st_size + sum((page.parent / name).stat().st_size for name in names)
 
 
 def test_pattern_page_weight(small_site: Path) -> None:
-    """A pattern page with 10 questions, with everything it loads, stays under 150 KB;
-    so does the index, whose search loads nothing before a query."""
-    assets = asset_bytes(small_site, "site.css", "pygments.css", "qbank.js")
+    """A pattern page with 10 questions, with every script and stylesheet it loads, stays
+    under 150 KB; so does the index, whose search loads nothing before a query."""
     folder = small_site / "computer-vision/pretrained-models"
     for page, script in (
-        ("practice.html", "qbank.js"),
+        ("practice.html", "practice.js"),
         ("challenge.html", "challenge.js"),
         ("test.html", "test.js"),
         ("index.html", "progress.js"),
     ):
         html = (folder / page).read_text()
         assert f'assets/{script}" defer' in html, f"{page} does not load {script}"
-        assert (folder / page).stat().st_size + assets + asset_bytes(small_site, script) <= 150_000
-    index = (small_site / "index.html").stat().st_size
-    index_assets = ("site.css", "qbank.js", "progress.js", "search.js")
-    assert index + asset_bytes(small_site, *index_assets) <= 150_000
-    assert "pygments.css" not in (small_site / "index.html").read_text(), "no code on the index"
+        assert 'assets/store.js" defer' in html, f"{page} does not load store.js"
+        assert loaded_bytes(folder / page) <= 150_000
+    index = small_site / "index.html"
+    assert 'assets/search.js" defer' in index.read_text()
+    assert loaded_bytes(index) <= 150_000
+    assert "pygments.css" not in index.read_text(), "no code on the index"
 
 
 def test_paginate_links_the_pages_around() -> None:

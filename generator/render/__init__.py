@@ -7,7 +7,8 @@ Layout of the output (every URL relative, so it opens from ``file://``)::
     <topic-slug>/index.html, page-<n>.html
                                     every pattern of a topic
     <topic-slug>/<pattern-id>/      index.html, practice.html, challenge.html, test.html
-    assets/                         site.css, pygments.css, qbank.js, search.js, review.js
+    assets/                         site.css, pygments.css, the pages' scripts (static/)
+    assets/site.js                  the site's identity, which no page holds (templates/site.js)
     assets/search/                  the search index in parts (see search.py)
     assets/review/<pattern-id>.js   a pattern's questions as the review page shows them
 
@@ -211,7 +212,11 @@ def _shared(
 
     def assets() -> list[Path]:
         review = _render(env, theme, "review.html", site=site, root="")
-        return [*_copy_assets(out, theme), _write(out / "review.html", review)]
+        identity = out / "assets" / "site.js"
+        # written after the static files: a theme's static/site.js never stands in for it
+        copied = [path for path in _copy_assets(out, theme) if path != identity]
+        held = _write(identity, _render(env, theme, "site.js", site=site))
+        return [*copied, held, _write(out / "review.html", review)]
 
     def search() -> list[Path]:
         urls = {page.pattern.id: page.url for page in pages}

@@ -10,7 +10,9 @@ The units, and what each is made from:
   pattern (:func:`_card`); with an author's theme, whose templates may show anything,
   every pattern;
 - :data:`SEARCH` (``assets/search/``): every pattern;
-- :data:`ASSETS` (the static files and ``review.html``): the site, the theme and qbank.
+- :data:`ASSETS` (the static files, ``assets/site.js`` and ``review.html``): the site,
+  its identity (a hash of its title and pattern ids, held by ``assets/site.js`` alone, so
+  that a pattern added or removed leaves the other units as they were), the theme and qbank.
 
 Unit names of the shared units have spaces, so no pattern id can be one.
 """
@@ -84,12 +86,14 @@ def _keys(
     theme: Path | None,
 ) -> dict[str, str]:
     """Every unit's key, from sources only: qbank's code, the theme's files, the bank's
-    settings and identity (its title and pattern ids), and each unit's own sources."""
-    base = (code_id(), reuse.fingerprint(theme), bank.settings, identity)
+    settings, each unit's own sources, and the site's identity: for the assets, and with
+    an author's theme, whose templates may show it anywhere, for every unit."""
+    shown = identity if theme is not None else None
+    base = (code_id(), reuse.fingerprint(theme), bank.settings, shown)
     keys = {page.pattern.id: _pattern_key(base, page, results) for page in pages}
     every = reuse.key(base, list(keys.items()))  # the same patterns, in the same order
     cards = every if theme is not None else reuse.key(base, [_card(page) for page in pages])
-    return {**keys, ASSETS: reuse.key(base), LISTS: cards, SEARCH: every}
+    return {**keys, ASSETS: reuse.key(base, identity), LISTS: cards, SEARCH: every}
 
 
 def _pattern_key(base: object, page: PatternPage, results: dict[str, QuestionResult]) -> str:

@@ -4,12 +4,15 @@
  * in data-* attributes. One job per file, each loaded by the pages that need it, in this
  * order (later files use what earlier ones add to window.qbank):
  *   qbank.js     DOM and text helpers, seeded randomness, loading a script on demand
- *   store.js     what progress is kept and under which key (the only file that knows keys)
+ *   site.js      this site's identity, written by the build (window.QBANK_SITE)
+ *   records.js   the shape of each record of progress, and the upgrade of older ones
+ *   store.js     where progress is kept, under which key (the only file that knows keys)
  *   reset.js     the "Reset progress" buttons
  *   question.js  a question as shown, its stored record, answering until right
  *   pager.js     one question at a time, and the question a URL's #q-<id> names
  *   practice.js  challenge.js  test.js   the three modes of a pattern
  *   draw.js      which questions a Test attempt shows, in which order (before test.js)
+ *   attempt.js   a Test's attempts as kept: drawn, answered, scored (before test.js)
  *   progress.js  progress on the index, topic pages and overviews
  *   review.js    the review page            search.js   search on the index */
 (function () {
@@ -55,7 +58,7 @@
   function plural(n, word) {
     return n + " " + word + (n === 1 ? "" : "s");
   }
-  /* "8 of 10 (80%)" from a Score (see store.js). */
+  /* "8 of 10 (80%)" from a Score (see records.js). */
   function scoreText(score) {
     return score.correct + " of " + score.total + " (" + Math.round((100 * score.correct) / score.total) + "%)";
   }

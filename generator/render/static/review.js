@@ -1,7 +1,7 @@
 /* The review page: every question the learner last answered wrong, in any pattern and
  * mode, answered again in place; a right answer takes it off the list.
  *
- * The list is the learner's MistakeRecords (see store.js). A pattern's questions come
+ * The list is the learner's MistakeRecords (see records.js). A pattern's questions come
  * from assets/review/<pattern>.js, loaded with a <script> tag (file:// pages cannot
  * fetch; see qbank.load), a few patterns at a time. A
  * record whose pattern, question or chosen choice the site no longer has is dropped

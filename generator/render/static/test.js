@@ -1,13 +1,12 @@
-/* Test mode: a set drawn for each attempt, answers scored at the end, each reviewed;
- * "answered n of N", a jump to the first unanswered question, and keys 1-8 or A-H to
- * choose on the question in focus. Uses window.qbank (qbank.js, store.js, question.js
- * and draw.js, loaded first). */
+/* Test mode's page: a set drawn for each attempt (kept by attempt.js), answers scored at
+ * the end, each reviewed; "answered n of N", a jump to the first unanswered question,
+ * and keys 1-8 or A-H to choose on the question in focus. Uses window.qbank (qbank.js,
+ * store.js, question.js, draw.js and attempt.js, loaded first). */
 (function () {
   "use strict";
 
   var qb = window.qbank;
-  if (!qb || !qb.Question || !qb.drawAttempt) return;
-  var store = qb.store;
+  if (!qb || !qb.Question || !qb.TestAttempts) return;
   var all = qb.all;
   var one = qb.one;
   var show = qb.show;
@@ -15,13 +14,8 @@
   var plural = qb.plural;
   var scoreText = qb.scoreText;
   var Question = qb.Question;
-  var noteAnswer = qb.noteAnswer;
+  var answer = qb.testAnswer;
 
-  /* Each attempt draws its own set from the pattern's pool, spread over the difficulty
-   * bands, in an order of its own and with its own order of choices; its seed and the
-   * ids it drew are kept with its answers (a TestRecord), so a reload shows the same
-   * test. The pool is the Practice questions, and the Challenge's once the learner has
-   * finished the Challenge: no Test shows a Challenge answer before the Challenge does. */
   function test(section) {
     var pattern = section.getAttribute("data-pattern");
     var limit = Number(section.getAttribute("data-draw")) || 10;
@@ -31,10 +25,7 @@
       q.challenge = el.hasAttribute("data-challenge");
       return q;
     });
-    var byId = {};
-    pool.forEach(function (q) {
-      byId[q.id] = q;
-    });
+    var attempts = new qb.TestAttempts(pattern, pool, limit);
     var status = one(section, "[data-test-status]");
     var summary = one(section, "[data-summary]");
     var finishButton = one(section, '[data-action="finish"]');
@@ -44,88 +35,14 @@
     var jumpAfterWarning = one(section, "[data-jump-missing]");
     var armed = false;
 
-    function challengeFinished() {
-      return pool.every(function (q) {
-        var r = q.challenge ? qb.record(q) : null;
-        return !q.challenge || !!(r && r.done);
-      });
-    }
-    /* The questions an attempt may draw now, by id. */
-    function open() {
-      var finished = challengeFinished();
-      var ids = {};
-      pool.forEach(function (q) {
-        if (finished || !q.challenge) ids[q.id] = true;
-      });
-      return ids;
-    }
-
-    /* A new attempt, drawn from the questions open now (see draw.js). */
-    function fresh(old) {
-      var drawn = qb.drawAttempt(pool, open(), limit, old);
-      return {
-        version: 2,
-        seed: drawn.seed,
-        questions: drawn.questions,
-        answers: {},
-        done: false,
-        last: old && old.last,
-        best: old && old.best,
-        results: (old && old.results) || {}
-      };
-    }
-    /* The running attempt, started on the first visit. Questions no longer in the pattern
-     * (or, in an attempt not finished, drawn from a Challenge the learner has not
-     * finished) and answers naming a choice that no longer exists are dropped. */
     function state() {
-      var s = store.tests.get(pattern);
-      if (!s || s.version !== 2 || !Array.isArray(s.questions)) {
-        s = fresh(null);
-        store.tests.set(pattern, s);
-        return s;
-      }
-      var allowed = s.done ? byId : open();
-      var ids = s.questions.filter(function (id) {
-        return Object.prototype.hasOwnProperty.call(allowed, id);
-      });
-      var answers = {};
-      var changed = ids.length !== s.questions.length;
-      Object.keys(s.answers || {}).forEach(function (id) {
-        if (ids.indexOf(id) >= 0 && byId[id].has(s.answers[id])) answers[id] = s.answers[id];
-        else changed = true;
-      });
-      s.questions = ids;
-      s.answers = answers;
-      Object.keys(s.results || {}).forEach(function (id) {
-        if (Object.prototype.hasOwnProperty.call(byId, id)) return;
-        delete s.results[id];
-        changed = true;
-      });
-      if (!ids.length && Object.keys(open()).length) {
-        s = fresh(s);
-        changed = true;
-      }
-      if (changed) store.tests.set(pattern, s);
-      return s;
-    }
-    function drawn(s) {
-      return s.questions.map(function (id) {
-        return byId[id];
-      });
-    }
-    function answer(s, q) {
-      return s.answers[q.id] === undefined ? null : s.answers[q.id];
-    }
-    function unanswered(s) {
-      return drawn(s).filter(function (q) {
-        return answer(s, q) === null;
-      });
+      return attempts.current();
     }
     /* The drawn question holding `node`, or null. */
     function holding(node) {
       var s = state();
       return (
-        drawn(s).filter(function (q) {
+        attempts.drawn(s).filter(function (q) {
           return q.contains(node);
         })[0] || null
       );
@@ -133,7 +50,7 @@
     /* "Answered n of N", and the way to the first question still unanswered. */
     function count(s) {
       var n = s.questions.length;
-      var left = unanswered(s).length;
+      var left = attempts.unanswered(s).length;
       all(section, "[data-answered]").forEach(function (el) {
         el.textContent = "Answered " + (n - left) + " of " + n + ".";
       });
@@ -147,7 +64,7 @@
       pool.forEach(function (q) {
         show(q.el, false);
       });
-      drawn(s).forEach(function (q, i) {
+      attempts.drawn(s).forEach(function (q, i) {
         list.appendChild(q.el);
         show(q.el, true);
         q.number(i + 1);
@@ -157,9 +74,9 @@
     /* What this attempt is made of, and what the Challenge holds back. */
     function describe(s) {
       var n = s.questions.length;
-      var finished = challengeFinished();
-      var held = pool.length - Object.keys(open()).length;
-      var from = Object.keys(open()).length;
+      var finished = attempts.challengeFinished();
+      var held = pool.length - Object.keys(attempts.open()).length;
+      var from = Object.keys(attempts.open()).length;
       var text;
       if (!n) {
         text = "This Test is made of the pattern's Challenge questions: finish the Challenge first, so that the Test never shows their answers before the Challenge does.";
@@ -180,7 +97,7 @@
     function render() {
       var s = state();
       var correct = 0;
-      drawn(s).forEach(function (q) {
+      attempts.drawn(s).forEach(function (q) {
         q.reset();
         var chosen = answer(s, q);
         q.select(chosen);
@@ -222,7 +139,7 @@
       var s = state();
       if (!q || s.done) return;
       s.answers[q.id] = radio.value;
-      store.tests.set(pattern, s);
+      attempts.save(s);
       disarm();
       count(s);
     });
@@ -240,7 +157,7 @@
       radio.dispatchEvent(new Event("change", { bubbles: true }));
     });
     on(section, "first-unanswered", function () {
-      var q = unanswered(state())[0];
+      var q = attempts.unanswered(state())[0];
       if (q) q.focusTitle();
     });
     /* A new answer changes what is missing: the warning and "Finish anyway" go. */
@@ -263,34 +180,17 @@
         count(s);
         return;
       }
-      var questions = drawn(s);
-      var correct = questions.filter(function (q) {
-        return q.right(answer(s, q));
-      }).length;
-      var n = questions.length;
-      var now = Date.now();
-      s.done = true;
-      s.last = { correct: correct, total: n, at: now };
-      s.results = s.results || {};
-      questions.forEach(function (q) {
-        var chosen = answer(s, q);
-        if (chosen !== null) s.results[q.id] = { choice: chosen, at: now };
-      });
-      if (!s.best || correct * s.best.total > s.best.correct * n) s.best = { correct: correct, total: n };
-      store.tests.set(pattern, s);
-      questions.forEach(function (q) {
-        noteAnswer(q, pattern, answer(s, q), "test");
-      });
+      attempts.finish(s);
       render();
       one(section, "#summary-h").focus();
     });
     on(section, "retake", function () {
-      var s = fresh(state());
-      store.tests.set(pattern, s);
+      var s = attempts.fresh(state());
+      attempts.save(s);
       disarm();
       place(s);
       render();
-      var first = drawn(s)[0];
+      var first = attempts.drawn(s)[0];
       if (first) first.focusTitle();
     });
     place(state());

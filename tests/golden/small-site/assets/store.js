@@ -1,103 +1,39 @@
-/* The learner's progress, kept in the browser: the one file that knows the storage keys
- * and the shape of the record under each.
+/* The learner's progress, kept in the browser: the one file that knows the storage keys,
+ * and which record each holds (the records' shapes: records.js).
  *
  * A key is "qbank:<site>:<kind>:<id>". Every page opened from file:// shares one storage,
- * so <site> names the site: "<slug>.<identity>", the slug of the bank's title and a hash
- * of that title and the bank's pattern ids, made by the build (data-bank and data-site on
- * <body>). Two banks with the same title keep apart; a rebuild of the same bank reads
- * the same records. <kind> says which record it holds (KINDS below); <id> is a question
- * or pattern id, or a setting's name. Ids are slugs, which never hold ":", so no id can
- * pass for another kind or a setting. An answer is the key of the chosen choice (a hash
- * of its text made at build time, never its position), judged against the page's own
- * answer key whenever it is read: choices that move or change in the bank never turn a
- * wrong answer right.
+ * so <site> names the site: "<slug>.<identity>", the slug of the bank's title (data-bank
+ * on <body>) and a hash of that title and the bank's pattern ids, made by the build
+ * (assets/site.js, the one file that changes when the set of patterns does). Two banks
+ * with the same title keep apart; a rebuild of the same bank reads the same records.
+ * <kind> says which record it holds (KINDS below); <id> is a question or pattern id, or
+ * a setting's name. Ids are slugs, which never hold ":", so no id can pass for another
+ * kind or a setting. An answer is the key of the chosen choice (a hash of its text made
+ * at build time, never its position), judged against the page's own answer key whenever
+ * it is read: choices that move or change in the bank never turn a wrong answer right.
  *
  * Progress kept by another build of the same title is carried over (see carryOver):
  * by a build of another set of patterns ("qbank:<slug>.<other identity>:"), or by a
  * site built before identities existed, which kept it under the title alone
- * ("qbank:<slug>:"). Sites built before these shapes wrote one-letter fields (where `s`
- * was a seed in a question's record and a score in a test's). Such a record is read in
- * the shape below and written back in it the first time it is read; keys saved before
- * kinds existed are renamed when any page loads. Nothing a learner kept is lost. */
+ * ("qbank:<slug>:"). A record an older site wrote in one-letter fields is read in
+ * today's shape and written back in it the first time it is read; keys saved before
+ * kinds existed are renamed when any page loads. Nothing a learner kept is lost.
+ * Uses window.qbank (qbank.js and records.js) and window.QBANK_SITE (site.js), loaded
+ * first. */
 (function () {
   "use strict";
 
   var qb = window.qbank;
-  if (!qb) return;
+  if (!qb || !qb.records) return;
 
-  /**
-   * A question's progress in Practice or Challenge (kind "q").
-   * @typedef {Object} QuestionRecord
-   * @property {string} pattern       id of the pattern it belongs to (was `p`)
-   * @property {?string} [choice]     key of the choice last checked (was `c`)
-   * @property {boolean} done         answered for good: right, or (Challenge) out of
-   *                                  attempts or time; Practice saves only done answers
-   * @property {number} [tries]       Challenge: answers checked so far (was `used`)
-   * @property {number} [startedAt]   Challenge: when its clock started, in ms (was `t0`)
-   * @property {number} [seed]        Challenge: the attempt's seed, which orders its
-   *                                  choices (was `s`)
-   * @property {boolean} [timedOut]   Challenge: its time ran out (was `out`)
-   * @property {number} [at]          when it was answered for good, in ms (none before
-   *                                  Test answers counted in progress)
-   */
-  /**
-   * A question whose last final answer, in any mode, was wrong or missing: it waits on
-   * the review page until answered right (kind "wrong").
-   * @typedef {Object} MistakeRecord
-   * @property {string} pattern       id of the pattern it belongs to (was `p`)
-   * @property {?string} choice       key of the wrong choice; null when unanswered (was `c`)
-   * @property {string} mode          "practice", "challenge", "test" or "review" (was `m`)
-   * @property {number} at            when, in ms; the latest is reviewed first (was `t`)
-   * @property {string} [letter]      the choice's letter where it was answered, as seen
-   * @property {?number} [seed]       the seed of the order it was seen in (null: the
-   *                                  author's); the review page shows that order again
-   */
-  /**
-   * A finished Test's score, in a TestRecord.
-   * @typedef {Object} Score
-   * @property {number} correct       questions answered right (was `s`)
-   * @property {number} total         questions drawn (was `n`)
-   * @property {number} [at]          when it was finished, in ms (was `t`; `last` only)
-   */
-  /**
-   * An answer given in a finished Test, in a TestRecord's `results`.
-   * @typedef {Object} Answer
-   * @property {string} choice        key of the chosen choice
-   * @property {number} at            when the attempt was finished, in ms
-   */
-  /**
-   * A pattern's Test: the running attempt, and the scores of finished ones (kind "test").
-   * @typedef {Object} TestRecord
-   * @property {number} version       2: a set drawn per attempt (was `v`); a record of
-   *                                  another version is replaced by a new attempt
-   * @property {number} seed          the attempt's seed: its draw and its order of choices
-   * @property {string[]} questions   ids of the questions drawn, as shown (was `ids`)
-   * @property {Object<string, string>} answers  question id → key of the chosen choice (was `a`)
-   * @property {boolean} done         finished and scored
-   * @property {Object<string, Answer>} [results]  question id → its answer in the latest
-   *                                  finished attempt that drew and answered it
-   * @property {Score} [last]         the last finished attempt's score
-   * @property {Score} [best]         the best finished attempt's score
-   */
-  /**
-   * A badge earned in Challenge (kind "badge", by pattern id).
-   * @typedef {Object} BadgeRecord
-   * @property {string} name          the badge's name, as the index lists it
-   */
-  /* A setting (kind "setting") is a string: "view" is "one" or "all" (Practice's view). */
-
+  var records = qb.records;
+  /* The kind of record a key holds, by the shape of that record (see records.js). */
   var KINDS = { question: "q", mistake: "wrong", test: "test", badge: "badge", setting: "setting" };
-  /* The old one-letter field names of each kind, and their names now. */
-  var OLD_NAMES = {
-    q: { p: "pattern", c: "choice", used: "tries", t0: "startedAt", s: "seed", out: "timedOut" },
-    wrong: { p: "pattern", c: "choice", m: "mode", t: "at" },
-    test: { v: "version", ids: "questions", a: "answers" }
-  };
-  var OLD_SCORE = { s: "correct", n: "total", t: "at" };
 
   /* ------------------------------------------------------------ keys */
   var FAMILY = "qbank:" + (document.body.getAttribute("data-bank") || "bank");
-  var IDENTITY = document.body.getAttribute("data-site");
+  var SITE = window.QBANK_SITE;
+  var IDENTITY = SITE && typeof SITE.identity === "string" ? SITE.identity : "";
   var PREFIX = FAMILY + (IDENTITY ? "." + IDENTITY : "") + ":";
 
   function keyOf(kind, id) {
@@ -165,49 +101,17 @@
     return found;
   }
 
-  /* ------------------------------------------------------------ old records */
-  function isObject(value) {
-    return !!value && typeof value === "object" && !Array.isArray(value);
-  }
-  /* A copy of `record` with its old field names replaced, or null when it has none. */
-  function renamed(record, names) {
-    var fields = Object.keys(record);
-    var old = fields.some(function (field) {
-      return Object.prototype.hasOwnProperty.call(names, field);
-    });
-    if (!old) return null;
-    var out = {};
-    fields.forEach(function (field) {
-      var name = Object.prototype.hasOwnProperty.call(names, field) ? names[field] : field;
-      out[name] = record[field];
-    });
-    return out;
-  }
-  /* `record` of `kind` in today's shape, or null when it already is. */
-  function upgraded(kind, record) {
-    if (!isObject(record) || !OLD_NAMES[kind]) return null;
-    var out = renamed(record, OLD_NAMES[kind]);
-    if (kind !== KINDS.test) return out;
-    var scores = {};
-    ["last", "best"].forEach(function (field) {
-      var value = (out || record)[field];
-      var score = isObject(value) ? renamed(value, OLD_SCORE) : null;
-      if (score) scores[field] = score;
-    });
-    if (!Object.keys(scores).length) return out;
-    return Object.assign(out || Object.assign({}, record), scores);
-  }
-
   /* ------------------------------------------------------------ records by kind */
   /* The records of one kind, by id. */
-  function Records(kind) {
-    this.kind = kind;
+  function Records(shape) {
+    this.shape = shape;
+    this.kind = KINDS[shape];
   }
   /* The record, in today's shape (an old one is written back so), or null. */
   Records.prototype.get = function (id) {
     var key = keyOf(this.kind, id);
     var value = read(key);
-    var current = upgraded(this.kind, value);
+    var current = records.upgraded(this.shape, value);
     if (!current) return value;
     write(key, current);
     return current;
@@ -233,11 +137,11 @@
   var store = {
     /* Start of every key of this site (for tests, and themes that keep more). */
     prefix: PREFIX,
-    questions: new Records(KINDS.question),
-    mistakes: new Records(KINDS.mistake),
-    tests: new Records(KINDS.test),
-    badges: new Records(KINDS.badge),
-    settings: new Records(KINDS.setting),
+    questions: new Records("question"),
+    mistakes: new Records("mistake"),
+    tests: new Records("test"),
+    badges: new Records("badge"),
+    settings: new Records("setting"),
     /* Forgets a pattern's progress: its test, its badge, and its questions' records. */
     forgetPattern: function (pattern, questionIds) {
       store.tests.remove(pattern);
@@ -262,9 +166,9 @@
     siteKeys().forEach(function (entry) {
       if (entry.kind !== null) return;
       var value = read(entry.key);
-      var records = typeof value === "string" ? store.settings : store.questions;
-      if (value !== null && records.get(entry.id) === null) {
-        records.set(entry.id, upgraded(records.kind, value) || value);
+      var kept = typeof value === "string" ? store.settings : store.questions;
+      if (value !== null && kept.get(entry.id) === null) {
+        kept.set(entry.id, records.upgraded(kept.shape, value) || value);
       }
       forget(entry.key);
     });
@@ -289,10 +193,7 @@
     var where = parse(key, prefix);
     if (where.kind === KINDS.test || where.kind === KINDS.badge) return where.id;
     if (where.kind === KINDS.setting) return null;
-    var value = read(key);
-    if (!isObject(value)) return null;
-    var pattern = value.pattern === undefined ? value.p : value.pattern;
-    return typeof pattern === "string" ? pattern : null;
+    return records.patternNamed(read(key));
   }
   /* The progress of another build of this title moves here when it holds a pattern this
    * page names that this site has no progress on: the same bank, rebuilt with a pattern

@@ -1,0 +1,1 @@
+window.QBANK_SITE={"identity":"251a783f87cb"};
