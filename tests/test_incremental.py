@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -23,52 +24,90 @@ def _tree(folder: Path) -> dict[str, bytes]:
     }
 
 
+KINDS = [
+    *["prompt", "question title", "pattern title", "difficulty", "topic", "touch", "nothing"],
+    *["add question", "add pattern", "move pattern", "delete pattern", "result"],
+    *["template", "theme asset", "tamper spare", "broken theme"],
+]
+
+
 def _edit(rng: random.Random, bank: Path, theme: Path, step: int) -> str:
-    """One random edit of the bank or the theme; what it was, for the failure message."""
+    """One random edit of the bank or the theme, or of the spare generation of the site
+    kept in the cache; what it was, for the failure message."""
     patterns = sorted(bank.glob("*/*.yaml"))
-    kind = rng.choice(
-        [
-            *["prompt", "add question", "add pattern", "delete pattern", "template", "result"],
-            *["pattern title", "difficulty", "touch"],
-        ]
-    )
-    if kind in ("prompt", "pattern title", "difficulty"):  # the last two show on the lists
-        file = rng.choice(patterns)
-        text = file.read_text()
-        if kind == "prompt":
-            text = text.replace("prompt: ", f"prompt: ({step}) ", 1)
-        elif kind == "pattern title":
-            text = text.replace("\ntitle: ", f"\ntitle: ({step}) ", 1)
-        else:
-            text = text.replace("difficulty: easy", "difficulty: hard", 1)
-        file.write_text(text)
+    kind = rng.choice(KINDS)
+    file = rng.choice(patterns)
+    text = file.read_text()
+    if kind == "prompt":
+        file.write_text(text.replace("prompt: ", f"prompt: ({step}) ", 1))
+    elif kind == "question title":  # the first indented title is a question's
+        file.write_text(re.sub(r"(?m)^(\s+)title: ", rf"\1title: ({step}) ", text, count=1))
+    elif kind == "pattern title":  # shows on the lists, as the next three do
+        file.write_text(text.replace("\ntitle: ", f"\ntitle: ({step}) ", 1))
+    elif kind == "difficulty":
+        easy, hard = "difficulty: easy", "difficulty: hard"
+        file.write_text(text.replace(easy, hard, 1) if easy in text else text.replace(hard, easy))
+    elif kind == "topic":
+        file.write_text(re.sub(r"(?m)^topic: (.*)$", rf"topic: \1 {step}", text, count=1))
     elif kind == "add question":
-        pattern = rng.choice(patterns).stem
-        assert qbank("new", "question", pattern, "--bank", bank, "--type", "conceptual").code == 0
+        assert qbank("new", "question", file.stem, "--bank", bank, "--type", "conceptual").code == 0
     elif kind == "add pattern":
-        assert qbank("new", "pattern", f"extra/extra-{step}", "--bank", bank).code == 0
+        folder = rng.choice([*{p.parent.name for p in patterns}, "extra"])
+        assert qbank("new", "pattern", f"{folder}/extra-{step}", "--bank", bank).code == 0
+    elif kind == "move pattern":  # to another topic's folder, or a new one
+        folder = rng.choice(
+            [p.parent.name for p in patterns if p.parent != file.parent] or ["moved"]
+        )
+        (bank / folder).mkdir(exist_ok=True)
+        file.rename(bank / folder / file.name)
     elif kind == "delete pattern" and len(patterns) > 1:
-        rng.choice(patterns).unlink()
+        file.unlink()
     elif kind == "template":
         page = theme / "templates" / "practice.html"
-        text = page.read_text()
-        edited = text.replace("<section", f"<!-- edit {step} --><section", 1)
-        assert edited != text, "the template edit must change the template"
+        edited = page.read_text().replace("<section", f"<!-- edit {step} --><section", 1)
+        assert edited != page.read_text(), "the template edit must change the template"
         page.write_text(edited)
+    elif kind == "theme asset":
+        (theme / "static").mkdir(exist_ok=True)
+        (theme / "static" / "extra.css").write_text(f"/* edit {step} */\n")
     elif kind == "result":
         # A plain question that starts to require NumPy: its verification note changes.
         file = bank / "machine-learning" / "data-splits.yaml"
         if file.exists() and "requires: [numpy]" not in file.read_text():
-            text = file.read_text().replace("    shuffle: true\n", "    shuffle: true\n", 1)
-            text = text.replace(
+            text = file.read_text().replace(
                 "      print(len(train), len(test))\n",
                 "      print(len(train), len(test))\n    verify:\n      requires: [numpy]\n",
                 1,
             )
             file.write_text(text)
-    else:  # touched, not changed: the memo must see the same text
-        rng.choice(patterns).touch()
+    elif kind == "tamper spare":
+        spare = [p for p in _spares().rglob("*") if p.is_file()]
+        if spare:
+            target = rng.choice(spare)
+            target.write_bytes(target.read_bytes() + b"<!-- planted -->")
+            (target.parent / "planted.html").write_text("planted")
+    elif kind == "touch":  # touched, not changed: the memo must see the same text
+        file.touch()
     return kind
+
+
+def _spares() -> Path:
+    """The folder holding the spare generations of sites, in this test's cache."""
+    return Path(os.environ["QBANK_CACHE_DIR"]) / "pages"
+
+
+def _break_theme(theme: Path, bank: Path, site: Path, themed_by: list[str]) -> None:
+    """A build whose theme fails midway leaves the site as it was, and the next build
+    starts from what the failed one left in the spare."""
+    page = theme / "templates" / "practice.html"
+    good = page.read_text()
+    before = _tree(site)
+    page.write_text(good.replace("<section", "{{ nothing_here.at_all() }}<section", 1))
+    failed = qbank("build", bank, "--out", site, *themed_by)
+    page.write_text(good)
+    if themed_by:
+        assert failed.code == 2 and "is unchanged" in failed.err, failed.err
+    assert _tree(site) == before or not themed_by
 
 
 @pytest.mark.parametrize(("seed", "themed"), [(1, True), (2, True), (3, False), (4, False)])
@@ -86,13 +125,16 @@ def test_incremental_builds_equal_clean_builds(tmp_path: Path, seed: int, themed
     first = qbank("build", bank, "--out", site, *themed_by)
     assert first.code == 0, first.out + first.err
     rng = random.Random(seed)
-    for step in range(8):
+    for step in range(14):
         what = _edit(rng, bank, theme, step)
+        if what == "broken theme":
+            _break_theme(theme, bank, site, themed_by)
         incremental = qbank("build", bank, "--out", site, *themed_by)
         clean_site = tmp_path / f"clean-{step}"
         clean = qbank("build", bank, "--out", clean_site, *themed_by, "--no-cache")
         assert (incremental.code, clean.code) == (0, 0), (what, incremental.out, clean.out)
         assert _tree(site) == _tree(clean_site), f"after step {step}: {what}"
+        shutil.rmtree(clean_site)
 
 
 def test_unchanged_pages_are_linked_not_rendered(tmp_path: Path) -> None:

@@ -19,13 +19,14 @@ anything runs, then :func:`site`, and nothing else of this package.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
 import os
 import shutil
 import sys
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
@@ -42,6 +43,7 @@ from jinja2 import (
 from markupsafe import Markup
 
 from generator.model import Bank
+from generator.render import generations
 from generator.render.pages import (
     MODES,
     PATTERNS_PER_PAGE,
@@ -53,18 +55,9 @@ from generator.render.pages import (
     slugify,
     topics,
 )
-from generator.render.plan import (
-    ASSETS,
-    LISTS,
-    PATTERN_DEPTH,
-    SEARCH,
-    STATIC,
-    Plan,
-    plan_site,
-)
+from generator.render.plan import ASSETS, LISTS, PATTERN_DEPTH, STATIC, Plan, plan_site
 from generator.render.publish import check_output_folder, publish, unwritable
 from generator.render.reuse import Shelf
-from generator.render.search import search_files
 from generator.render.text import TextRenderer, pygments_css
 from generator.render.theme import SiteSandbox, ThemeError, chosen, cpu_budget, describe
 from generator.render.theme import files as theme_files
@@ -153,17 +146,33 @@ def site(
 ) -> bool:
     """Write ``bank``'s site to ``out``, swapped in whole: a failure (a theme that breaks,
     an OSError) leaves ``out`` as it was. Without ``reuse`` every file is rendered
-    afresh; with it (what the last build of ``out`` wrote), a unit whose key is unchanged
-    is taken from there, and a site that already is what this build writes is left as
-    it is. Returns whether ``out`` was replaced."""
-    plan = plan_site(bank, results, theme, keyed=reuse is not None)
-    if reuse is not None and reuse.holds(plan.keys):
-        return False
-    # rendered into a new folder beside the old site, then swapped in at once
-    publish(lambda tmp: render_site(bank, tmp, results, theme, reuse, plan), out)
-    if reuse is not None:
+    afresh; with it (what the last builds of ``out`` left), only the units whose key
+    changed are (see :mod:`generator.render.generations`), and a site that already is
+    what this build writes is left as it is. Returns whether ``out`` was replaced."""
+    plan = plan_site(bank, results, theme, shelf=reuse)
+    if reuse is None:
+        # rendered into a new folder beside the old site, then swapped in at once
+        publish(lambda tmp: render_site(bank, tmp, results, theme, plan), out)
+        return True
+
+    def render(folder: Path, units: list[str]) -> dict[str, list[str]]:
+        written: dict[str, list[Path]] = {}
+        render_site(bank, folder, results, theme, plan, set(units), written)
+        return {
+            unit: [str(p.relative_to(folder)) for p in files] for unit, files in written.items()
+        }
+
+    protected = [bank.root, Path.cwd()]
+    try:
+        replaced = generations.update(out, reuse, plan.keys, render, protected)
+    except BaseException:
+        reuse.save()  # the site's stamps, which removing a name it shares may have moved
+        raise
+    sources = {pattern.source for pattern in bank.patterns if pattern.source}
+    if replaced or plan.search.fresh or plan.search.changed or reuse.cards.keys() - sources:
+        reuse.keep(sources, plan.search.fresh, plan.search.index)
         reuse.save()
-    return True
+    return replaced
 
 
 def render_site(
@@ -171,43 +180,39 @@ def render_site(
     out: Path,
     results: Mapping[str, QuestionResult] | None = None,
     theme: Path | None = None,
-    shelf: Shelf | None = None,
     plan: Plan | None = None,
+    only: Collection[str] | None = None,
+    units: dict[str, list[Path]] | None = None,
 ) -> list[Path]:
-    """Write the whole site for ``bank`` into the (empty, existing) folder ``out``.
+    """Write the site for ``bank`` into the folder ``out``: every unit of ``plan`` (see
+    :mod:`generator.render.plan`), or those named in ``only``; returns the files written,
+    and adds them, by unit, to ``units``.
 
-    With a ``shelf`` (the last build of the same site), a unit whose key is unchanged
-    (see :mod:`generator.render.plan`) is linked from there instead of rendered again.
     A theme that breaks the rules of :mod:`generator.render.theme`, or whose template
     fails, raises :class:`ThemeError`.
     """
-    plan = plan or plan_site(bank, results, theme, keyed=shelf is not None)
+    plan = plan or plan_site(bank, results, theme)
     env = environment(theme)
     job = _Job(out, plan.site, theme, plan.results)
-    pages = plan.pages
-    shared = _shared(env, job, bank, pages)
-    if shelf is None:
-        made = [make() for make in shared.values()]
-        return [path for files in made for path in files] + _render_patterns(job, pages)
-    shelf.begin()
-    written = []
+    made = units if units is not None else {}
+    shared = _shared(env, job, plan)
     for unit, make in shared.items():
-        if not shelf.take(unit, plan.keys[unit], out):
-            files = make()
-            shelf.put(unit, plan.keys[unit], files, out)
-            written += files
-    keys = plan.keys
-    todo = [page for page in pages if not shelf.take(page.pattern.id, keys[page.pattern.id], out)]
-    fresh = _render_patterns(job, todo)
-    for unit, files in _units(out, todo, fresh).items():
-        shelf.put(unit, keys[unit], files, out)
-    return written + fresh
+        if only is None or unit in only:
+            made[unit] = make()
+    for path in plan.search.files:
+        if only is None or path in only:
+            made[path] = [_write(out / path, plan.search.text(path))]
+    ids = {p.id for p in plan.patterns if only is None or p.id in only}
+    pages = plan.pages if only is None else plan.pages_of(ids)
+    written = _render_patterns(job, pages)
+    shown = [path for files in made.values() for path in files]
+    made.update(_units(out, pages, written))
+    return shown + written
 
 
-def _shared(
-    env: Environment, job: _Job, bank: Bank, pages: list[PatternPage]
-) -> dict[str, Callable[[], list[Path]]]:
-    """How to make each output that is made from more than one pattern."""
+def _shared(env: Environment, job: _Job, plan: Plan) -> dict[str, Callable[[], list[Path]]]:
+    """How to make each output that is made from more than one pattern (but the search
+    index, whose every file is a unit of its own)."""
     out, site, theme = job.out, job.site, job.theme
 
     def assets() -> list[Path]:
@@ -218,14 +223,10 @@ def _shared(
         held = _write(identity, _render(env, theme, "site.js", site=site))
         return [*copied, held, _write(out / "review.html", review)]
 
-    def search() -> list[Path]:
-        urls = {page.pattern.id: page.url for page in pages}
-        return [_write(out / name, text) for name, text in search_files(bank, urls).items()]
-
     def lists() -> list[Path]:
-        return _render_lists(env, theme, out, site, topics(pages))
+        return _render_lists(env, theme, out, site, topics(plan.pages))
 
-    return {ASSETS: assets, LISTS: lists, SEARCH: search}
+    return {ASSETS: assets, LISTS: lists}
 
 
 def _units(out: Path, pages: list[PatternPage], written: list[Path]) -> dict[str, list[Path]]:
@@ -331,7 +332,7 @@ def _copy_assets(out: Path, theme: Path | None) -> list[Path]:
             continue
         for path in theme_files(source):
             target = assets / path.relative_to(source)
-            target.parent.mkdir(parents=True, exist_ok=True)
+            _fresh(target)
             shutil.copyfile(path, target, follow_symlinks=False)
             if target not in written:
                 written.append(target)
@@ -345,6 +346,15 @@ def _code_css() -> str:
 
 
 def _write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    _fresh(path)
     path.write_text(text, encoding="utf-8", newline="\n")
     return path
+
+
+def _fresh(path: Path) -> None:
+    """Make room for a new file at ``path``: a file there may be one with a file of the
+    other generation of the site (see :mod:`generator.render.generations`), never to be
+    written in place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()

@@ -1,5 +1,6 @@
-"""What a site is made of, decided before anything is written: every pattern's page
-data, and the key of each unit of output (a hash of everything the unit is made from).
+"""What a site is made of, decided before anything is written: the key of each unit of
+output (a hash of everything the unit is made from), and the page data of what is to
+be rendered.
 
 The units, and what each is made from:
 
@@ -9,24 +10,31 @@ The units, and what each is made from:
 - :data:`LISTS` (the index and topic pages): what the cards of the lists show of every
   pattern (:func:`_card`); with an author's theme, whose templates may show anything,
   every pattern;
-- :data:`SEARCH` (``assets/search/``): every pattern;
+- each file of the search index, by its path (``assets/search/…``): its text, worked
+  out from the last build's index by what changed (:class:`~generator.render.search.Search`);
 - :data:`ASSETS` (the static files, ``assets/site.js`` and ``review.html``): the site,
   its identity (a hash of its title and pattern ids, held by ``assets/site.js`` alone, so
   that a pattern added or removed leaves the other units as they were), the theme and qbank.
 
-Unit names of the shared units have spaces, so no pattern id can be one.
+Keys are made from sources, never from what is rendered: a pattern by its source (a
+hash of its file) when known, and what the lists show of it is worked out once per
+source and kept on the shelf. So a rebuild works out page data only for what it renders.
+Unit names of the shared units have spaces, and those of the search index a slash, so
+no pattern id can be one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from generator.identity import code_id
-from generator.model import Bank
+from generator.model import Bank, Pattern
 from generator.render import reuse
 from generator.render.pages import PatternPage, Site, pattern_page, site_identity, slugify
+from generator.render.search import Search
 from generator.render.text import TextRenderer
 from generator.render.theme import files as theme_files
 from generator.render.views import verified_note
@@ -41,15 +49,37 @@ LISTS = "the lists"
 SEARCH = "the search index"
 
 
-@dataclass(frozen=True)
+@dataclass
 class Plan:
-    """A site to write: its settings, every pattern's page data, the results they show,
-    and the key of every unit (empty when the build keeps nothing for the next one)."""
+    """A site to write: its settings, its patterns and the results they show, the key of
+    every unit (empty when the build keeps nothing for the next one), and the search
+    index."""
 
     site: Site
-    pages: list[PatternPage]
+    patterns: tuple[Pattern, ...]
     results: dict[str, QuestionResult]
-    keys: dict[str, str]
+    search: Search
+    keys: dict[str, str] = field(default_factory=dict)
+
+    @cached_property
+    def pages(self) -> list[PatternPage]:
+        """Every pattern's page data, in bank order (what the lists show)."""
+        texts = TextRenderer(PATTERN_DEPTH)
+        return [pattern_page(pattern, n, texts) for n, pattern in enumerate(self.patterns)]
+
+    def pages_of(self, ids: set[str]) -> list[PatternPage]:
+        """The page data of the patterns of ``ids``, in bank order."""
+        if "pages" in self.__dict__:
+            return [page for page in self.pages if page.pattern.id in ids]
+        # Relative image paths are checked against the depth of the page showing them.
+        texts = TextRenderer(PATTERN_DEPTH)
+        found = enumerate(self.patterns)
+        return [pattern_page(pattern, n, texts) for n, pattern in found if pattern.id in ids]
+
+    @property
+    def urls(self) -> dict[str, str]:
+        """Each pattern's folder, relative to the site root."""
+        return {pattern.id: _url(pattern) for pattern in self.patterns}
 
 
 def plan_site(
@@ -57,10 +87,13 @@ def plan_site(
     results: Mapping[str, QuestionResult] | None = None,
     theme: Path | None = None,
     *,
-    keyed: bool = True,
+    shelf: reuse.Shelf | None = None,
+    keyed: bool | None = None,
 ) -> Plan:
-    """The plan of ``bank``'s site. A theme holding a symbolic link or a special file is
-    refused (:class:`~generator.render.theme.ThemeError`) before any of it is read."""
+    """The plan of ``bank``'s site; with a ``shelf``, worked out from what the last build
+    left there, and keyed (also with ``keyed``). A theme holding a symbolic link or a
+    special file is refused (:class:`~generator.render.theme.ThemeError`) before any of
+    it is read."""
     if theme is not None:
         theme_files(theme)
     site = Site(
@@ -70,47 +103,70 @@ def plan_site(
         site_identity(bank),
         bank.settings.report_url,
     )
-    # Relative image paths are checked against the depth of the page showing them.
-    texts = TextRenderer(PATTERN_DEPTH)
-    pages = [pattern_page(pattern, n, texts) for n, pattern in enumerate(bank.patterns)]
     shown = dict(results or {})
-    keys = _keys(bank, site.identity, pages, shown, theme) if keyed else {}
-    return Plan(site, pages, shown, keys)
+    urls = {pattern.id: _url(pattern) for pattern in bank.patterns}
+    last = shelf.index if shelf is not None else None
+    remembered = shelf.remembered if shelf is not None else lambda source: None
+    search = Search(bank.patterns, urls, last, remembered)
+    plan = Plan(site, bank.patterns, shown, search)
+    if keyed or (keyed is None and shelf is not None):
+        plan.keys = _keys(bank, plan, theme, shelf)
+    return plan
 
 
-def _keys(
-    bank: Bank,
-    identity: str,
-    pages: list[PatternPage],
-    results: dict[str, QuestionResult],
-    theme: Path | None,
-) -> dict[str, str]:
+def _keys(bank: Bank, plan: Plan, theme: Path | None, shelf: reuse.Shelf | None) -> dict[str, str]:
     """Every unit's key, from sources only: qbank's code, the theme's files, the bank's
     settings, each unit's own sources, and the site's identity: for the assets, and with
     an author's theme, whose templates may show it anywhere, for every unit."""
-    shown = identity if theme is not None else None
-    base = (code_id(), reuse.fingerprint(theme), bank.settings, shown)
-    keys = {page.pattern.id: _pattern_key(base, page, results) for page in pages}
-    every = reuse.key(base, list(keys.items()))  # the same patterns, in the same order
-    cards = every if theme is not None else reuse.key(base, [_card(page) for page in pages])
-    return {**keys, ASSETS: reuse.key(base, identity), LISTS: cards, SEARCH: every}
+    shown = plan.site.identity if theme is not None else None
+    base = reuse.key(code_id(), reuse.fingerprint(theme), bank.settings, shown)
+    results = plan.results
+    keys = {
+        pattern.id: _pattern_key(base, n, pattern, results)
+        for n, pattern in enumerate(plan.patterns)
+    }
+    if theme is not None:
+        cards = reuse.key(base, list(keys.items()))  # the same patterns, in the same order
+    else:
+        cards = reuse.key(base, _cards(plan, shelf))
+    return {**keys, ASSETS: reuse.key(base, plan.site.identity), LISTS: cards, **plan.search.files}
 
 
-def _pattern_key(base: object, page: PatternPage, results: dict[str, QuestionResult]) -> str:
+def _url(pattern: Pattern) -> str:
+    return f"{pattern.topic_slug}/{pattern.id}/"
+
+
+def _pattern_key(
+    base: str, number: int, pattern: Pattern, results: dict[str, QuestionResult]
+) -> str:
     """What a pattern's pages are made from: the pattern (by its source when known: a
     hash of its file; else the pattern as read), its place in the bank, and what of its
     results the pages show."""
-    notes = [verified_note(results.get(q.id)) for q in page.pattern.questions]
-    made_from = page.pattern.source or page.pattern
-    return reuse.key(base, made_from, page.number, page.url, notes)
+    notes = [verified_note(results.get(q.id)) for q in pattern.questions]
+    return reuse.key(base, pattern.source or pattern, number, _url(pattern), notes)
+
+
+def _cards(plan: Plan, shelf: reuse.Shelf | None) -> list[tuple[str, int, str]]:
+    """What the lists show of each pattern, by a hash of its card (worked out once per
+    source: kept on the shelf) and its place in the bank."""
+    known = shelf.cards if shelf is not None else {}
+    missing = {p.id for p in plan.patterns if not (p.source and p.source in known)}
+    fresh = {page.pattern.id: reuse.key(_card(page)) for page in plan.pages_of(missing)}
+    if shelf is not None:
+        shelf.cards.update((p.source, fresh[p.id]) for p in plan.patterns if p.id in fresh)
+    return [
+        (fresh[p.id] if p.id in fresh else known[p.source], n, _url(p))
+        for n, p in enumerate(plan.patterns)
+    ]
 
 
 def _card(page: PatternPage) -> tuple[object, ...]:
     """Everything of a pattern that the index and topic pages show (``pattern_card`` in
-    _macros.html, the topic's name and counts): a change elsewhere leaves them as they are."""
+    _macros.html, the topic's name and counts) but its place: a change elsewhere leaves
+    them as they are."""
     p = page.pattern
     return (
         (p.id, p.title, p.topic, p.topic_slug, p.tags, p.badge, len(p.questions)),
-        (page.url, page.number, page.bands, page.minutes, page.answers, page.modes),
+        (page.bands, page.minutes, page.answers, page.modes),
         (len(page.practice), len(page.challenge)),
     )

@@ -24,8 +24,10 @@ from generator.errors import ConfigError, ToolError
 SITE_MARKER = ".qbank-site"
 
 
-def publish(build: Callable[[Path], object], site: Path) -> None:
+def publish(build: Callable[[Path], object], site: Path, keep: Path | None = None) -> bool:
     """Call ``build(tmp)`` on an empty folder beside ``site``, then swap it into ``site``.
+    The old site is then deleted, or with ``keep``, moved there (the spare of
+    :mod:`generator.render.generations`). Returns whether an old site was kept.
 
     On any exception the temp folder is removed and ``site`` is left untouched.
     """
@@ -42,9 +44,8 @@ def publish(build: Callable[[Path], object], site: Path) -> None:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    if site.exists() and _exchange(tmp, site):
-        shutil.rmtree(tmp, ignore_errors=True)  # tmp now holds the old site
-        return
+    if site.exists() and exchange(tmp, site):
+        return _drop(tmp, keep)  # tmp now holds the old site
     old: Path | None = None
     if site.exists():
         old = Path(tempfile.mkdtemp(prefix=f"{site.name}.old-", dir=site.parent))
@@ -57,15 +58,26 @@ def publish(build: Callable[[Path], object], site: Path) -> None:
             os.replace(old, site)
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    return _drop(old, keep) if old is not None else False
+
+
+def _drop(old: Path, keep: Path | None) -> bool:
+    """Move the replaced site to ``keep``, else delete it; whether it was kept."""
+    if keep is not None:
+        try:
+            os.rename(old, keep)  # a name found free: a file there now makes this fail
+            return True
+        except OSError:
+            pass
+    shutil.rmtree(old, ignore_errors=True)
+    return False
 
 
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
 
 
-def _exchange(a: Path, b: Path) -> bool:
+def exchange(a: Path, b: Path) -> bool:
     """Swap two folders atomically (Linux ``renameat2``); False where that is not possible."""
     if not sys.platform.startswith("linux"):
         return False
