@@ -10,8 +10,10 @@ Ctrl-C stops it at any moment: during a build, while snippets run, or while idle
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -67,6 +69,10 @@ def _listen(host: str, port: int, session: Session, stopping: threading.Event) -
         raise ToolError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
 
 
+#: Longest temporary folder the fork server's socket path fits under (107 bytes in all).
+_LONGEST_TMPDIR = 60
+
+
 def _workers_leave_ctrl_c_to_the_server() -> None:
     """Start the fork server that large renders take their worker processes from (a
     server has threads: no plain fork) with Ctrl-C ignored, as its workers then are.
@@ -80,9 +86,15 @@ def _workers_leave_ctrl_c_to_the_server() -> None:
 
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    saved = tempfile.tempdir
+    # The fork server listens on a UNIX socket in a folder of the temporary folder, and
+    # such a path holds at most 107 bytes: a long $TMPDIR would stop it from starting.
+    if len(tempfile.gettempdir()) > _LONGEST_TMPDIR and os.access("/tmp", os.W_OK):
+        tempfile.tempdir = "/tmp"
     try:
         forkserver.ensure_running()
     finally:
+        tempfile.tempdir = saved
         signal.signal(signal.SIGINT, previous)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
