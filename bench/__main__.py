@@ -92,7 +92,7 @@ def reference(work: Path) -> tuple[list[Figure], list[str]]:
     groups: dict[str, list[float]] = {}
     for r in records:
         if r.get("executed") or r.get("duration_s"):
-            modules = sorted({name for name, _ in (r.get("environment") or {}).get("modules", [])})
+            modules = sorted((r.get("environment") or {}).get("modules", {}))
             key = ", ".join(modules) or "nothing"
             groups.setdefault(key, []).append(float(r.get("duration_s") or 0.0))
     lines = [
