@@ -34,7 +34,7 @@ from generator.identity import code_id
 from generator.model import Bank, Pattern
 from generator.render import reuse
 from generator.render.pages import PatternPage, Site, pattern_page, site_identity, slugify
-from generator.render.search import Search
+from generator.render.search_index import Search
 from generator.render.text import TextRenderer
 from generator.render.theme import files as theme_files
 from generator.render.views import verified_note

@@ -34,7 +34,7 @@ from pathlib import Path
 from generator import __version__, sealed
 from generator.identity import code_id
 from generator.render.publish import SITE_MARKER
-from generator.render.search import Index, Words
+from generator.render.search_index import Index, Words
 
 #: A shelf larger than this is not read.
 MAX_BYTES = 512 << 20
