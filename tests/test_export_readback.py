@@ -36,8 +36,8 @@ from pathlib import Path
 import pytest
 from markdown_it import MarkdownIt
 
+from generator.markup import shows_output
 from generator.model import LETTERS, Bank, Question
-from generator.render.views import shows_output
 from generator.validate import load_bank
 from tests.helpers import ROOT, SAMPLES, qbank
 from tests.sharing import reference_lock

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
+from generator.markup import shows_output
 from generator.model import BANDS, LETTERS, Choice, Pattern, Question
 from generator.render.text import (
     ANSWER_MARK,
@@ -120,18 +121,6 @@ def choice_keys(question: Question) -> list[str]:
     if len(set(keys)) < len(keys):  # lint forbids equal texts; never let two keys meet
         keys = [f"{key}{i}" for i, key in enumerate(keys)]
     return keys
-
-
-def shows_output(question: Question) -> bool:
-    """Whether the choices are program output, shown exactly as written.
-
-    They are for predict-output questions, and whenever the code's stdout is checked
-    against the correct choice's text: Markdown would change what the learner sees
-    from what was verified (``__init__`` would turn bold, ``2*3*4`` italic).
-    """
-    verify = question.verify
-    checked = verify is not None and verify.expect == "stdout" and verify.output is None
-    return checked or question.type == "predict-output"
 
 
 def verified_note(result: QuestionResult | None) -> str | None:
