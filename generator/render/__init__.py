@@ -44,6 +44,7 @@ from markupsafe import Markup
 
 from generator.model import Bank
 from generator.render import generations
+from generator.render.compiled import cache
 from generator.render.pages import (
     MODES,
     PATTERNS_PER_PAGE,
@@ -91,8 +92,10 @@ PARALLEL_FROM = 800
 
 
 @lru_cache(maxsize=8)
-def environment(theme: Path | None = None) -> Environment:
+def environment(theme: Path | None = None, compiled: bool = False) -> Environment:
     """Templates compiled once per theme; a theme's templates override the package's.
+    With ``compiled``, what earlier builds compiled is taken from the user's cache
+    (:mod:`generator.render.compiled`).
 
     Every template renders in the sandbox (see :mod:`generator.render.theme`): a theme's
     templates extend and include the package's, so both run under the same rules.
@@ -108,6 +111,7 @@ def environment(theme: Path | None = None) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        bytecode_cache=cache() if compiled else None,
     )
     env.globals["csp"] = CSP
     env.filters["js_string"] = js_string
@@ -192,8 +196,8 @@ def render_site(
     fails, raises :class:`ThemeError`.
     """
     plan = plan or plan_site(bank, results, theme)
-    env = environment(theme)
-    job = _Job(out, plan.site, theme, plan.results)
+    env = environment(theme, plan.remembered)
+    job = _Job(out, plan.site, theme, plan.results, plan.remembered)
     made = units if units is not None else {}
     shared = _shared(env, job, plan)
     for unit, make in shared.items():
@@ -268,6 +272,8 @@ class _Job:
     site: Site
     theme: Path | None
     results: dict[str, QuestionResult]
+    compiled: bool = False
+    """Whether templates compiled by earlier builds may be used."""
 
 
 def _render_patterns(job: _Job, pages: list[PatternPage]) -> list[Path]:
@@ -290,7 +296,7 @@ def _render_patterns(job: _Job, pages: list[PatternPage]) -> list[Path]:
 def _render_chunk(job: _Job, pages: list[PatternPage]) -> list[Path]:
     """For each pattern of ``pages``: its overview, a page per mode, and its questions as
     the review page shows them (``assets/review/<id>.js``)."""
-    env = environment(job.theme)
+    env = environment(job.theme, job.compiled)
     texts = TextRenderer(PATTERN_DEPTH)
     written: list[Path] = []
     for page in pages:

@@ -60,6 +60,8 @@ class Plan:
     results: dict[str, QuestionResult]
     search: Search
     keys: dict[str, str] = field(default_factory=dict)
+    remembered: bool = False
+    """Whether this build takes what earlier builds left (a shelf, compiled templates)."""
 
     @cached_property
     def pages(self) -> list[PatternPage]:
@@ -108,7 +110,7 @@ def plan_site(
     last = shelf.index if shelf is not None else None
     remembered = shelf.remembered if shelf is not None else lambda source: None
     search = Search(bank.patterns, urls, last, remembered)
-    plan = Plan(site, bank.patterns, shown, search)
+    plan = Plan(site, bank.patterns, shown, search, remembered=shelf is not None)
     if keyed or (keyed is None and shelf is not None):
         plan.keys = _keys(bank, plan, theme, shelf)
     return plan
