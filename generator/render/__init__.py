@@ -45,6 +45,7 @@ from markupsafe import Markup
 from generator.model import Bank
 from generator.render import generations
 from generator.render.compiled import cache
+from generator.render.highlights import kept
 from generator.render.pages import (
     MODES,
     PATTERNS_PER_PAGE,
@@ -297,7 +298,7 @@ def _render_chunk(job: _Job, pages: list[PatternPage]) -> list[Path]:
     """For each pattern of ``pages``: its overview, a page per mode, and its questions as
     the review page shows them (``assets/review/<id>.js``)."""
     env = environment(job.theme, job.compiled)
-    texts = TextRenderer(PATTERN_DEPTH)
+    texts = TextRenderer(PATTERN_DEPTH, kept() if job.compiled else None)
     written: list[Path] = []
     for page in pages:
         views = build_views(page.pattern.questions, texts, job.results)

@@ -15,6 +15,7 @@ from markupsafe import Markup
 from generator.markup.clean import image_source_allowed, plain_text, sanitise
 from generator.markup.code import CODE_CLASS, highlight, language_name, style_defs
 from generator.markup.convert import SiteText
+from generator.render.highlights import Highlights
 
 __all__ = [
     "ANSWER_MARK",
@@ -55,11 +56,13 @@ def answer_letters(html: str, letter: str) -> Markup:
     return Markup("".join(parts))
 
 
-def highlight_code(code: str, language: str, label: str) -> Markup:
-    """Highlighted ``code`` as a focusable, scrollable ``<pre>`` named by ``label``."""
+def highlight_code(code: str, language: str, label: str, body: str | None = None) -> Markup:
+    """Highlighted ``code`` as a focusable, scrollable ``<pre>`` named by ``label``
+    (``body``: the code already highlighted)."""
+    body = highlight(code, language) if body is None else body
     return Markup(
         '<pre class="{cls}" tabindex="0" aria-label="{label}"><code>{body}</code></pre>'
-    ).format(cls=CODE_CLASS, label=label, body=Markup(highlight(code, language)))
+    ).format(cls=CODE_CLASS, label=label, body=Markup(body))
 
 
 def pygments_css(light: str = "default", dark: str = "github-dark") -> str:
@@ -73,10 +76,22 @@ def pygments_css(light: str = "default", dark: str = "github-dark") -> str:
 class TextRenderer:
     """Renders author Markdown to sanitised HTML for pages, reusing one parser."""
 
-    def __init__(self, depth: int = 0) -> None:
+    def __init__(self, depth: int = 0, highlights: Highlights | None = None) -> None:
         self._text = SiteText(depth)
         #: How many folders below the site root the pages showing these texts sit.
         self.depth = depth
+        self._highlights = highlights
+
+    def code(self, code: str, language: str, label: str) -> Markup:
+        """A question's code, highlighted (see :func:`highlight_code`): taken from the
+        highlights kept by earlier builds, when this renderer has them."""
+        kept = self._highlights
+        return highlight_code(code, language, label, kept.code(code, language) if kept else None)
+
+    def language(self, language: str) -> str:
+        """The display name of a code language (``python`` → ``Python``)."""
+        kept = self._highlights
+        return kept.language(language) if kept else language_name(language)
 
     def block(self, text: str) -> Markup:
         """Block Markdown (paragraphs, lists, code) as safe HTML."""

@@ -22,8 +22,6 @@ from generator.render.text import (
     ANSWER_MARK,
     TextRenderer,
     answer_letters,
-    highlight_code,
-    language_name,
     plain_text,
 )
 from generator.result import QuestionResult
@@ -177,10 +175,10 @@ def build_view(
         band=question.band,
         title=title,
         prompt=block(question.prompt),
-        code=highlight_code(question.code, question.language, f"Code for: {title}")
+        code=texts.code(question.code, question.language, f"Code for: {title}")
         if question.code
         else None,
-        language=language_name(question.language),
+        language=texts.language(question.language),
         choices=choices,
         answer=answer,
         shuffle=question.shuffle,
