@@ -282,3 +282,21 @@ def test_what_is_remembered_is_used_only_by_the_same_code(tmp_path: Path) -> Non
     assert "worker-src" not in page.read_text()
     assert _qbank_from(theirs, "build", bank, "--out", site).returncode == 0
     assert "worker-src" in page.read_text()
+
+
+def test_two_builds_of_one_site_at_once_give_a_clean_build(tmp_path: Path) -> None:
+    """Builds of one site folder take turns with its spare generation: both succeed, and
+    the site is, file for file, what a clean build writes."""
+    bank = tmp_path / "bank"
+    shutil.copytree(sample("golden-bank"), bank)
+    site = tmp_path / "site"
+    for n in range(3):  # a spare generation exists from the second build on
+        file = bank / "machine-learning" / "data-splits.yaml"
+        file.write_text(file.read_text().replace("prompt: ", f"prompt: ({n}) ", 1))
+        argv = [sys.executable, "-m", "generator", "build", str(bank), "--out", str(site)]
+        runs = [subprocess.Popen(argv, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+        errors = [run.communicate()[1] for run in runs]
+        assert [run.returncode for run in runs] == [0, 0], errors
+    clean = tmp_path / "clean"
+    assert qbank("build", bank, "--out", clean, "--no-cache").code == 0
+    assert _tree(site) == _tree(clean)

@@ -154,11 +154,20 @@ def site(
     afresh; with it (what the last builds of ``out`` left), only the units whose key
     changed are (see :mod:`generator.render.generations`), and a site that already is
     what this build writes is left as it is. Returns whether ``out`` was replaced."""
-    plan = plan_site(bank, results, theme, shelf=reuse)
     if reuse is None:
+        plan = plan_site(bank, results, theme)
         # rendered into a new folder beside the old site, then swapped in at once
         publish(lambda tmp: render_site(bank, tmp, results, theme, plan), out)
         return True
+    with reuse.held() as shelf:
+        return _update(bank, results, out, theme, shelf)
+
+
+def _update(
+    bank: Bank, results: Mapping[str, QuestionResult], out: Path, theme: Path | None, shelf: Shelf
+) -> bool:
+    """:func:`site` with what the last builds left on ``shelf``."""
+    plan = plan_site(bank, results, theme, shelf=shelf)
 
     def render(folder: Path, units: list[str]) -> dict[str, list[str]]:
         written: dict[str, list[Path]] = {}
@@ -169,14 +178,14 @@ def site(
 
     protected = [bank.root, Path.cwd()]
     try:
-        replaced = generations.update(out, reuse, plan.keys, render, protected)
+        replaced = generations.update(out, shelf, plan.keys, render, protected)
     except BaseException:
-        reuse.save()  # the site's stamps, which removing a name it shares may have moved
+        shelf.save()  # the site's stamps, which removing a name it shares may have moved
         raise
     sources = {pattern.source for pattern in bank.patterns if pattern.source}
-    if replaced or plan.search.fresh or plan.search.changed or reuse.cards.keys() - sources:
-        reuse.keep(sources, plan.search.fresh, plan.search.index)
-        reuse.save()
+    if replaced or plan.search.fresh or plan.search.changed or shelf.cards.keys() - sources:
+        shelf.keep(sources, plan.search.fresh, plan.search.index)
+        shelf.save()
     return replaced
 
 

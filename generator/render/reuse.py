@@ -150,23 +150,38 @@ class Shelf:
 
     @classmethod
     def open(cls, site: Path) -> Shelf:
-        """The shelf of ``site`` (empty, and never saved, when the cache is off)."""
+        """The shelf of ``site`` in the user's cache, read by :meth:`held` (empty, and
+        never saved, when the cache is off)."""
         try:
             mac_key = sealed.secret()
         except (sealed.CacheKeyError, RuntimeError):
             return cls(site)
         name = hashlib.sha256(os.fsencode(site.resolve())).hexdigest()[:32]
-        shelf = cls(site, sealed.default_dir() / "pages" / f"{name}.pickle", mac_key)
-        data = sealed.read(shelf.path, MAX_BYTES) if shelf.path else None
-        body = sealed.unseal(mac_key, data) if data is not None else None
+        return cls(site, sealed.default_dir() / "pages" / f"{name}.pickle", mac_key)
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[Shelf]:
+        """The shelf, read afresh from the cache and held for one build: another build
+        of the same site waits meanwhile (both would bring up the same spare)."""
+        if self.path is None:
+            yield self
+            return
+        with _locked(self.path.with_suffix(".lock")):
+            self._read()
+            yield self
+
+    def _read(self) -> None:
+        assert self.path is not None
+        data = sealed.read(self.path, MAX_BYTES)
+        body = sealed.unseal(self.mac_key, data) if data is not None else None
+        self.slots, self.cards, self.words, self.index = {}, {}, {}, None
         with contextlib.suppress(Exception), _unscanned():  # this user's qbank wrote it
             kept = pickle.loads(body) if body is not None else None
             if isinstance(kept, dict) and kept.get("format") == FORMAT:
-                shelf.slots = kept["slots"]
+                self.slots = kept["slots"]
                 if kept["made_by"] == code_id():  # else only the manifests hold: their
-                    shelf.cards, shelf.words = kept["cards"], kept["words"]  # keys name
-                    shelf.index = kept["index"]  # the code
-        return shelf
+                    self.cards, self.words = kept["cards"], kept["words"]  # keys name
+                    self.index = kept["index"]  # the code
 
     def remembered(self, source: str) -> Words | None:
         """The search words of the pattern of this source, if known."""
@@ -194,6 +209,29 @@ class Shelf:
         }
         body = pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL)
         sealed.write(self.path, sealed.seal(self.mac_key, body))
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """An exclusive lock on ``path`` (where the system has ``flock``; a lock file that
+    cannot be made is skipped)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not on Linux or macOS
+        yield
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+        fd = os.open(path, flags, 0o600)
+    except OSError:
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # and the lock with it
 
 
 @contextlib.contextmanager
