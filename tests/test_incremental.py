@@ -300,3 +300,29 @@ def test_two_builds_of_one_site_at_once_give_a_clean_build(tmp_path: Path) -> No
     clean = tmp_path / "clean"
     assert qbank("build", bank, "--out", clean, "--no-cache").code == 0
     assert _tree(site) == _tree(clean)
+
+
+def test_a_rebuild_writes_only_what_changed(tmp_path: Path) -> None:
+    """Rebuild after rebuild (the spare generation brought up to date and swapped in),
+    only the files of what changed are new: the edited pattern's pages and the parts of
+    the search index holding its words. Every other file is the very file written first."""
+    bank = tmp_path / "bank"
+    shutil.copytree(sample("golden-bank"), bank)
+    site = tmp_path / "site"
+    assert qbank("build", bank, "--out", site).code == 0
+    first = {name: os.stat(site / name).st_ino for name in _tree(site)}
+    file = bank / "machine-learning" / "data-splits.yaml"
+    for n in range(4):
+        file.write_text(file.read_text().replace("prompt: ", f"prompt: Zebra{n} ", 1))
+        before = {name: os.stat(site / name).st_ino for name in _tree(site)}
+        assert qbank("build", bank, "--out", site).code == 0
+        after = {name: os.stat(site / name).st_ino for name in _tree(site)}
+        assert after.keys() == before.keys()
+        new = {name for name in after if after[name] != before[name]}
+        pattern = {name for name in new if name.startswith("machine-learning/data-splits/")}
+        assert pattern and "assets/review/data-splits.js" in new, new
+        search = new - pattern - {"assets/review/data-splits.js", ".qbank-site"}  # each its own
+        assert search and all(name.startswith("assets/search/") for name in search), search
+        untouched = [name for name in first if name.startswith("computer-vision/")]
+        assert untouched and all(after[name] == first[name] for name in untouched)
+        assert after["index.html"] == first["index.html"]

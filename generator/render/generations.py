@@ -174,9 +174,9 @@ def _stamp_of(path: Path) -> Stamp:
 
 def _prune(folder: Path, keep: set[str], other: Path, held: Manifest) -> None:
     """Remove from ``folder`` everything but the regular files ``keep`` names and the
-    folders holding them: a link is removed, never followed. A file removed that was one
-    with a file of the ``other`` generation (``held`` says what it holds), still intact,
-    gets its new stamp there: removing a name moves its file's ctime."""
+    folders holding them: a link is removed, never followed. Files of the ``other``
+    generation (``held`` says what it holds) that were one with a file removed get
+    their new stamp."""
     owners = {name: files for _, files in held.values() for name in files}
 
     def walk(path: str, prefix: str) -> bool:
@@ -192,15 +192,24 @@ def _prune(folder: Path, keep: set[str], other: Path, held: Manifest) -> None:
                 elif name in keep and entry.is_file(follow_symlinks=False):
                     empty = False
                 else:
-                    files = owners.get(name)
-                    shared = files is not None and files[name][0] == entry.inode()
-                    still = shared and files is not None and stamp(other / name) == files[name]
-                    os.unlink(entry.path)
-                    if still and files is not None:
-                        files[name] = _stamp_of(other / name)
+                    _remove(entry, name, other, owners.get(name))
         return empty
 
     walk(os.fspath(folder), "")
+
+
+def _remove(
+    entry: os.DirEntry[str], name: str, other: Path, files: dict[str, Stamp] | None
+) -> None:
+    """Remove ``entry``. When it was one file with ``name`` of the other generation, still
+    as ``files`` recorded it, that file gets its new stamp: removing a name moves the
+    ctime of the file it names."""
+    recorded = files.get(name) if files is not None else None
+    shared = recorded is not None and recorded[0] == entry.inode()
+    still = shared and stamp(other / name) == recorded
+    os.unlink(entry.path)
+    if still and files is not None:
+        files[name] = _stamp_of(other / name)
 
 
 def _ours(spare: Path, protected: Iterable[Path]) -> bool:
