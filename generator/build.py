@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator import render, validate, verify
+from generator.collector import unscanned
 from generator.options import Options
 from generator.result import Outcome
 from generator.typing import Progress
@@ -28,7 +29,8 @@ def build(
 ) -> Built:
     """Validate, verify and render the bank; the site is swapped in only if all holds.
     ``progress`` is told how verify's runs get on."""
-    checked = validate.check(options, "build")  # load → validate: no code runs
+    with unscanned():  # the bank lives as long as the build: never scanned for cycles
+        checked = validate.check(options, "build")  # load → validate: no code runs
     theme = render.prepare(checked.bank, out, theme_option)  # refused before anything runs
     if checked.outcome.failed():
         return Built(checked.outcome, written=False)

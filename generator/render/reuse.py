@@ -22,7 +22,6 @@ byte told (86 MB at 5,000 questions, 860 MB at 50,000: about 1 s of CPU per rebu
 from __future__ import annotations
 
 import contextlib
-import gc
 import hashlib
 import os
 import pickle
@@ -32,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator import __version__, sealed
+from generator.collector import unscanned
 from generator.identity import code_id
 from generator.render.publish import SITE_MARKER
 from generator.render.search_index import Index, Words
@@ -175,7 +175,7 @@ class Shelf:
         data = sealed.read(self.path, MAX_BYTES)
         body = sealed.unseal(self.mac_key, data) if data is not None else None
         self.slots, self.cards, self.words, self.index = {}, {}, {}, None
-        with contextlib.suppress(Exception), _unscanned():  # this user's qbank wrote it
+        with contextlib.suppress(Exception), unscanned():  # this user's qbank wrote it
             kept = pickle.loads(body) if body is not None else None
             if isinstance(kept, dict) and kept.get("format") == FORMAT:
                 self.slots = kept["slots"]
@@ -232,17 +232,3 @@ def _locked(path: Path) -> Iterator[None]:
         yield
     finally:
         os.close(fd)  # and the lock with it
-
-
-@contextlib.contextmanager
-def _unscanned() -> Iterator[None]:
-    """Unpickle out of the garbage collector's sight (see :mod:`generator.validate.memo`):
-    a shelf holds tens of thousands of stamps and postings, none in a cycle."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if enabled:
-            gc.enable()

@@ -16,6 +16,7 @@ import hashlib
 import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from generator.model import Bank, Pattern
 from generator.render import search
@@ -133,14 +134,14 @@ class Search:
         self._remembered = remembered
         listed = tuple(Listed(p.id, p.source, urls[p.id], len(p.questions)) for p in patterns)
         self.starts = [0, *itertools.accumulate(item.count for item in listed)]
+        self._texts: dict[str, str] = {}
         last = last or Index()
+        if listed == last.listed and all(item.source for item in listed):
+            self.index, self.changed = last, set()  # the same patterns: the same index
+            return
         postings, affected = self._postings(last, listed)
-        self.words = sorted(postings)
-        sizes = [len(word) + len(postings[word]) + 6 for word in self.words]
-        self.parts = {part.path: part for part in _layout(self.words, sizes)}
         marks = self._marks(listed)
         self.index = Index(listed, postings, {}, marks, {})
-        self._texts: dict[str, str] = {}
         chunks = [_chunk_path(n) for n in range(len(marks))]
         changed = {path for path in self.parts if path not in last.table or affected is None}
         changed.update(self._touched(affected or set()))
@@ -157,6 +158,18 @@ class Search:
         }
         self.changed = {path for path in changed if self.files[path] != last.keys.get(path)}
         """Files whose text differs from the last build's."""
+
+    @cached_property
+    def words(self) -> list[str]:
+        """Every word of the index, sorted."""
+        return sorted(self.index.postings)
+
+    @cached_property
+    def parts(self) -> dict[str, Part]:
+        """The parts of the word index, by path."""
+        postings = self.index.postings
+        sizes = [len(word) + len(postings[word]) + 6 for word in self.words]
+        return {part.path: part for part in _layout(self.words, sizes)}
 
     @property
     def files(self) -> dict[str, str]:

@@ -12,16 +12,15 @@ questions (84 MB of checks) writing all of them back after one file changed took
 from __future__ import annotations
 
 import contextlib
-import gc
 import hashlib
 import os
 import pickle
 import zlib
-from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from generator import sealed
+from generator.collector import collect_before_freezing, unscanned
 from generator.errors import Diagnostic
 from generator.identity import code_id
 from generator.model import Pattern, QuestionRef, Settings
@@ -75,8 +74,7 @@ class Memo:
         except (sealed.CacheKeyError, RuntimeError):
             return cls()
         name = hashlib.sha256(os.fsencode(bank_root.resolve())).hexdigest()[:32]
-        if gc.get_freeze_count():  # a long-lived process (serve): free its cycles before
-            gc.collect()  # freezing again (cheap: what earlier checks froze is not scanned)
+        collect_before_freezing()
         return cls(sealed.default_dir() / "checked" / name, key)
 
     def _shard(self, name: str) -> tuple[int, dict[str, _Entry]]:
@@ -115,7 +113,7 @@ class Memo:
                 self.changed.add(number)
         except OSError:
             return None
-        with _unscanned():
+        with unscanned():
             found = pickle.loads(entry.checked)  # sealed with the user's secret: qbank wrote it
         return found if isinstance(found, FileCheck) else None
 
@@ -165,19 +163,3 @@ def _digest(path: Path) -> str:
     """The SHA-256 of a file, read in small pieces (a file may be over the size cap)."""
     with path.open("rb") as file:
         return hashlib.file_digest(file, "sha256").hexdigest()
-
-
-@contextlib.contextmanager
-def _unscanned() -> Iterator[None]:
-    """Unpickle a pattern out of the garbage collector's sight: paused meanwhile, then
-    told to leave what exists alone (``gc.freeze``). A pattern's thousands of objects live
-    as long as its bank and hold no cycles, yet each collection would scan every one
-    loaded so far: 4 of the 5 s of CPU that loading 50,000 remembered questions took."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if enabled:
-            gc.enable()
