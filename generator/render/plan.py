@@ -46,7 +46,6 @@ PATTERN_DEPTH = 2
 
 ASSETS = "the assets"
 LISTS = "the lists"
-SEARCH = "the search index"
 
 
 @dataclass
@@ -78,11 +77,6 @@ class Plan:
         found = enumerate(self.patterns)
         return [pattern_page(pattern, n, texts) for n, pattern in found if pattern.id in ids]
 
-    @property
-    def urls(self) -> dict[str, str]:
-        """Each pattern's folder, relative to the site root."""
-        return {pattern.id: _url(pattern) for pattern in self.patterns}
-
 
 def plan_site(
     bank: Bank,
@@ -90,12 +84,10 @@ def plan_site(
     theme: Path | None = None,
     *,
     shelf: reuse.Shelf | None = None,
-    keyed: bool | None = None,
 ) -> Plan:
-    """The plan of ``bank``'s site; with a ``shelf``, worked out from what the last build
-    left there, and keyed (also with ``keyed``). A theme holding a symbolic link or a
-    special file is refused (:class:`~generator.render.theme.ThemeError`) before any of
-    it is read."""
+    """The plan of ``bank``'s site; with a ``shelf``, keyed, and worked out from what the
+    last builds left there. A theme holding a symbolic link or a special file is refused
+    (:class:`~generator.render.theme.ThemeError`) before any of it is read."""
     if theme is not None:
         theme_files(theme)
     site = Site(
@@ -111,12 +103,12 @@ def plan_site(
     remembered = shelf.remembered if shelf is not None else lambda source: None
     search = Search(bank.patterns, urls, last, remembered)
     plan = Plan(site, bank.patterns, shown, search, remembered=shelf is not None)
-    if keyed or (keyed is None and shelf is not None):
+    if shelf is not None:
         plan.keys = _keys(bank, plan, theme, shelf)
     return plan
 
 
-def _keys(bank: Bank, plan: Plan, theme: Path | None, shelf: reuse.Shelf | None) -> dict[str, str]:
+def _keys(bank: Bank, plan: Plan, theme: Path | None, shelf: reuse.Shelf) -> dict[str, str]:
     """Every unit's key, from sources only: qbank's code, the theme's files, the bank's
     settings, each unit's own sources, and the site's identity: for the assets, and with
     an author's theme, whose templates may show it anywhere, for every unit."""
@@ -148,14 +140,13 @@ def _pattern_key(
     return reuse.key(base, pattern.source or pattern, number, _url(pattern), notes)
 
 
-def _cards(plan: Plan, shelf: reuse.Shelf | None) -> list[tuple[str, int, str]]:
+def _cards(plan: Plan, shelf: reuse.Shelf) -> list[tuple[str, int, str]]:
     """What the lists show of each pattern, by a hash of its card (worked out once per
     source: kept on the shelf) and its place in the bank."""
-    known = shelf.cards if shelf is not None else {}
+    known = shelf.cards
     missing = {p.id for p in plan.patterns if not (p.source and p.source in known)}
     fresh = {page.pattern.id: reuse.key(_card(page)) for page in plan.pages_of(missing)}
-    if shelf is not None:
-        shelf.cards.update((p.source, fresh[p.id]) for p in plan.patterns if p.id in fresh)
+    known.update((p.source, fresh[p.id]) for p in plan.patterns if p.source and p.id in fresh)
     return [
         (fresh[p.id] if p.id in fresh else known[p.source], n, _url(p))
         for n, p in enumerate(plan.patterns)
